@@ -1,0 +1,118 @@
+/// A height × width pair: kernel sizes, strides, dilations, spatial sizes.
+public struct Size2: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var h: Int
+    public var w: Int
+    public init(_ h: Int, _ w: Int) { self.h = h; self.w = w }
+    public init(_ both: Int) { self.init(both, both) }
+    public var description: String { "\(h)×\(w)" }
+}
+
+/// Explicit zero padding of the last two axes. Follows ONNX's `pads` order for 2-D:
+/// `[top, left, bottom, right]`.
+public struct Padding2D: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var top: Int, left: Int, bottom: Int, right: Int
+    public init(top: Int, left: Int, bottom: Int, right: Int) {
+        self.top = top; self.left = left; self.bottom = bottom; self.right = right
+    }
+    public init(_ p: Int) { self.init(top: p, left: p, bottom: p, right: p) }
+    public init(h: Int, w: Int) { self.init(top: h, left: w, bottom: h, right: w) }
+    public static let zero = Padding2D(0)
+    public var isSymmetric: Bool { top == bottom && left == right }
+    public var description: String {
+        if top == bottom && left == right { return top == left ? "\(top)" : "[\(top), \(left)]" }
+        return "[\(top), \(left), \(bottom), \(right)]"
+    }
+}
+
+/// How a user asked for padding: explicit sizes, `"same"` (output = ceil(input / stride) at any stride,
+/// the extra pixel going to the end as ONNX's SAME_UPPER), or `"valid"` (none).
+public enum PaddingSpec: Equatable, Hashable, Sendable, CustomStringConvertible {
+    case explicit(Padding2D)
+    case same
+    case valid
+
+    public var description: String {
+        switch self {
+        case .explicit(let p): return p.description
+        case .same: return "\"same\""
+        case .valid: return "\"valid\""
+        }
+    }
+}
+
+/// The geometry of a 2-D sliding window, shared by conv, im2col and the pools: the one place that
+/// turns an input size into an output size. Ops, their error messages, `summary` and `explain` all
+/// call `outputSize`; nothing recomputes it.
+///
+/// `out = floor((in + padBegin + padEnd - dilation·(k-1) - 1) / stride) + 1`, or with `ceilMode`
+/// the ceiling, dropping a last window that would start inside the end padding (PyTorch's rule).
+public struct Window2D: Equatable, Sendable {
+    public var kernel: Size2
+    public var stride: Size2
+    public var dilation: Size2
+    public var padding: PaddingSpec
+    public var ceilMode: Bool
+
+    public init(kernel: Size2, stride: Size2 = Size2(1), dilation: Size2 = Size2(1),
+                padding: PaddingSpec = .valid, ceilMode: Bool = false) {
+        self.kernel = kernel; self.stride = stride; self.dilation = dilation
+        self.padding = padding; self.ceilMode = ceilMode
+    }
+
+    /// The kernel's reach once dilated: `dilation·(k-1) + 1`.
+    public var effectiveKernel: Size2 {
+        Size2(dilation.h * (kernel.h - 1) + 1, dilation.w * (kernel.w - 1) + 1)
+    }
+
+    /// Checks the parameters themselves, independent of any input.
+    public func validate(op: String) throws {
+        guard kernel.h >= 1, kernel.w >= 1 else { throw OpError(op, "kernel size must be at least 1, got \(kernel)") }
+        guard stride.h >= 1, stride.w >= 1 else { throw OpError(op, "stride must be at least 1, got \(stride)") }
+        guard dilation.h >= 1, dilation.w >= 1 else { throw OpError(op, "dilation must be at least 1, got \(dilation)") }
+        if case .explicit(let p) = padding {
+            guard p.top >= 0, p.left >= 0, p.bottom >= 0, p.right >= 0 else {
+                throw OpError(op, "padding must not be negative, got \(p)")
+            }
+        }
+    }
+
+    /// The explicit padding this window uses on an input of `input` size.
+    public func resolvedPadding(input: Size2) -> Padding2D {
+        switch padding {
+        case .explicit(let p): return p
+        case .valid: return .zero
+        case .same:
+            func split(_ n: Int, _ s: Int, _ k: Int) -> (Int, Int) {
+                let out = (n + s - 1) / s
+                let total = max(0, (out - 1) * s + k - n)
+                return (total / 2, total - total / 2)
+            }
+            let e = effectiveKernel
+            let (t, b) = split(input.h, stride.h, e.h)
+            let (l, r) = split(input.w, stride.w, e.w)
+            return Padding2D(top: t, left: l, bottom: b, right: r)
+        }
+    }
+
+    /// The output size on an input of `input` size, or an error naming `op`, the sizes and the padding.
+    public func outputSize(input: Size2, op: String) throws -> Size2 {
+        try validate(op: op)
+        let p = resolvedPadding(input: input)
+        let e = effectiveKernel
+        func axis(_ n: Int, _ b: Int, _ a: Int, _ k: Int, _ s: Int, _ name: String) throws -> Int {
+            let span = n + b + a
+            guard span >= k else {
+                throw OpError(op, "kernel \(kernel) does not fit padded input \(input.h + p.top + p.bottom)×\(input.w + p.left + p.right) (\(name)=\(n), pad=\(padding))")
+            }
+            var out = (span - k) / s + 1
+            if ceilMode {
+                out = (span - k + s - 1) / s + 1
+                // The last window must start inside the input or the begin padding.
+                if (out - 1) * s >= n + b { out -= 1 }
+            }
+            return out
+        }
+        return Size2(try axis(input.h, p.top, p.bottom, e.h, stride.h, "H"),
+                     try axis(input.w, p.left, p.right, e.w, stride.w, "W"))
+    }
+}

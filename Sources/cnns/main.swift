@@ -1,0 +1,4 @@
+// TEMPORARY: replaced by the CLI owner.
+import CNNKit
+import CNNScript
+print("cnns")
