@@ -26,6 +26,8 @@ public struct ScriptError: Error, CustomStringConvertible, Sendable {
     public var rendered: String { description + "\n" + sourceLine + "\n" + String(repeating: " ", count: max(0, column - 1)) + "^" }
 }
 
+public enum EchoMode: Sendable { case all, last, none }
+
 /// One interpreter session: variables, the random generator and settings live here across inputs.
 public final class Session {
     /// Receives everything the program prints (values, `print`, `show`), as text with newlines.
@@ -39,9 +41,12 @@ public final class Session {
         self.output = output
     }
 
-    /// Runs a chunk of source (a whole file, a `-e` string or one interactive entry). Expression
-    /// statements print their value through `output`. Throws `ScriptError` (or `CancelledError`).
-    public func run(_ source: String, file: String) throws {
+    /// Runs a chunk of source (a whole file, a `-e` string or one interactive entry). `echo` says which
+    /// expression statements print their value through `output` (`.all` in the shell and pipes, `.last`
+    /// for `-e`, `.none` for script files); a trailing `;` always silences. `firstLine` numbers the chunk's
+    /// first line in error messages (pipes feed statement by statement). Throws `ScriptError`, or
+    /// `CancelledError` when `Engine.requestCancel()` was called during the run.
+    public func run(_ source: String, file: String, firstLine: Int = 1, echo: EchoMode = .all) throws {
         throw ScriptError(file: file, line: 1, column: 1, message: "not implemented", sourceLine: source)
     }
 
