@@ -123,5 +123,6 @@ enum ColorCode: Equatable {
 func compactNumber(_ v: Float) -> String {
     if v.isNaN { return "nan" }
     if v.isInfinite { return v < 0 ? "-inf" : "inf" }
+    if v == 0 { return "0" }   // no `-0` in a range
     return String(format: "%.4g", Double(v))
 }

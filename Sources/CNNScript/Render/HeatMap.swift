@@ -98,8 +98,9 @@ private struct Picture {
         self.shape = shape
         self.values = values
         self.style = style
-        // Terminals report 0 when they do not know; anything narrower than this cannot hold a picture.
-        self.width = max(width, 16)
+        // Terminals report 0 when they do not know; anything narrower than 16 cannot hold a picture, and
+        // the upper bound keeps the layout arithmetic far from overflow.
+        self.width = min(max(width, 16), 4096)
         self.stats = HeatStats(values)
         switch shape.count {
         case 0: (height, mapWidth) = (1, 1)
