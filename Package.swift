@@ -21,7 +21,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
-        .target(name: "CNNKit", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CNNKit", dependencies: ["CBLAS", "CZlib"], swiftSettings: fastMath),
         .target(name: "CNNScript", dependencies: ["CNNKit"]),
         .executableTarget(
             name: "cnns",
