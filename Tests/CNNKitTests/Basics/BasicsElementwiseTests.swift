@@ -49,7 +49,12 @@ import Testing
         #expect(-a == T([2, 3], [-1, -2, -3, -4, -5, -6]))
         // Outer product by broadcasting a column against a row.
         #expect(try T([3, 1], [1, 2, 3]) * T([1, 2], [10, 100]) == T([3, 2], [10, 100, 20, 200, 30, 300]))
+        // The left operand repeats along the innermost axis while the right one does not, and back.
+        #expect(try T([2, 1], [1, 2]) - T([3], [10, 20, 30]) == T([2, 3], [-9, -19, -29, -8, -18, -28]))
+        #expect(try T([3], [10, 20, 30]) - T([2, 1], [1, 2]) == T([2, 3], [9, 19, 29, 8, 18, 28]))
+        #expect(try T([2, 1, 1], [1, 2]) / T([1, 2, 2], [1, 2, 4, 8]) == T([2, 2, 2], [1, 0.5, 0.25, 0.125, 2, 1, 0.5, 0.25]))
         #expect(try Tensor.binary(.pow, T([3], [2, 3, 4]), Tensor(2)) == T([3], [4, 9, 16]))
+        #expect(try Tensor.binary(.pow, Tensor(2), T([3], [0, 1, 3])) == T([3], [1, 2, 8]))
         #expect(try Tensor.binary(.maximum, T([3], [1, 5, 3]), T([3], [4, 2, 3])) == T([3], [4, 5, 3]))
         #expect(try Tensor.binary(.minimum, T([3], [1, 5, 3]), Tensor(2)) == T([3], [1, 2, 2]))
         expectOpError("+", ["2×3", "4×3", "axis 0: 2 vs 4"]) { try Tensor.zeros([2, 3]) + Tensor.zeros([4, 3]) }
@@ -79,8 +84,15 @@ import Testing
 
     @Test func broadcastSweepAgainstReference() throws {
         var rng = TestRNG(21)
-        for trial in 0..<120 {
-            let (sa, sb) = rng.broadcastPair()
+        for trial in 0..<260 {
+            var (sa, sb) = rng.broadcastPair()
+            if trial % 3 == 0 && !sa.isEmpty {
+                // Force one operand to repeat along its last axis, the other not.
+                sb = sa
+                sa[sa.count - 1] = 1
+                if sb[sb.count - 1] == 1 { sb[sb.count - 1] = 3 }
+                if rng.bool() { swap(&sa, &sb) }
+            }
             let op = Self.allOps[trial % Self.allOps.count]
             // Positive bases keep pow real; a coarse grid makes comparisons hit equality sometimes.
             let a = op == .pow ? rng.tensor(sa, 0.1, 2) : rng.tensor(sa, -2, 2).mapScalars { ($0 * 2).rounded() / 2 }
