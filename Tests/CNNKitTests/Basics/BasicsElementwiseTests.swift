@@ -30,62 +30,70 @@ import Testing
         #expect(try Shape.broadcast([], [5, 1], op: "+") == [5, 1])
         #expect(try Shape.broadcast([1], [], op: "+") == [1])
         #expect(try Shape.broadcast([0, 3], [1, 3], op: "+") == [0, 3])
-        expectOpError("+", ["shapes 2×3 and 4×3 cannot broadcast (axis 0: 2 vs 4)"]) {
+        expectBasicsError("+", ["shapes 2×3 and 4×3 cannot broadcast (axis 0: 2 vs 4)"]) {
             try Shape.broadcast([2, 3], [4, 3], op: "+")
         }
-        expectOpError("*", ["5×2×3", "4", "axis 2: 3 vs 4"]) { try Shape.broadcast([5, 2, 3], [4], op: "*") }
+        expectBasicsError("*", ["5×2×3", "4", "axis 2: 3 vs 4"]) { try Shape.broadcast([5, 2, 3], [4], op: "*") }
+    }
+
+    @Test func broadcastToMaterialises() throws {
+        #expect(try lit([2, 1], [1, 2]).broadcasted(to: [2, 3]) == lit([2, 3], [1, 1, 1, 2, 2, 2]))
+        #expect(try Tensor(4).broadcasted(to: [2]) == lit([2], [4, 4]))
+        #expect(try lit([3], [1, 2, 3]).broadcasted(to: [2, 3]) == lit([2, 3], [1, 2, 3, 1, 2, 3]))
+        expectBasicsError("broadcast", ["2×3", "3"]) { try lit([2, 3], [1, 2, 3, 4, 5, 6]).broadcasted(to: [3]) }
+        expectBasicsError("broadcast", ["4", "2"]) { try lit([2], [1, 2]).broadcasted(to: [4]) }
     }
 
     @Test func literalArithmetic() throws {
-        let a = T([2, 3], [1, 2, 3, 4, 5, 6])
-        #expect(try a + T([3], [10, 20, 30]) == T([2, 3], [11, 22, 33, 14, 25, 36]))
-        #expect(try a - T([2, 1], [1, 2]) == T([2, 3], [0, 1, 2, 2, 3, 4]))
-        #expect(try a * 2 == T([2, 3], [2, 4, 6, 8, 10, 12]))
-        #expect(try 12 / a == T([2, 3], [12, 6, 4, 3, 2.4, 2]))
-        #expect(try 1 - a == T([2, 3], [0, -1, -2, -3, -4, -5]))
-        #expect(try a / 2 == T([2, 3], [0.5, 1, 1.5, 2, 2.5, 3]))
-        #expect(try a + 0.5 == T([2, 3], [1.5, 2.5, 3.5, 4.5, 5.5, 6.5]))
+        let a = lit([2, 3], [1, 2, 3, 4, 5, 6])
+        #expect(try a + lit([3], [10, 20, 30]) == lit([2, 3], [11, 22, 33, 14, 25, 36]))
+        #expect(try a - lit([2, 1], [1, 2]) == lit([2, 3], [0, 1, 2, 2, 3, 4]))
+        #expect(try a * 2 == lit([2, 3], [2, 4, 6, 8, 10, 12]))
+        #expect(try 12 / a == lit([2, 3], [12, 6, 4, 3, 2.4, 2]))
+        #expect(try 1 - a == lit([2, 3], [0, -1, -2, -3, -4, -5]))
+        #expect(try a / 2 == lit([2, 3], [0.5, 1, 1.5, 2, 2.5, 3]))
+        #expect(try a + 0.5 == lit([2, 3], [1.5, 2.5, 3.5, 4.5, 5.5, 6.5]))
         #expect(try 3 * Tensor(2) == Tensor(6))
-        #expect(-a == T([2, 3], [-1, -2, -3, -4, -5, -6]))
+        #expect(-a == lit([2, 3], [-1, -2, -3, -4, -5, -6]))
         // Outer product by broadcasting a column against a row.
-        #expect(try T([3, 1], [1, 2, 3]) * T([1, 2], [10, 100]) == T([3, 2], [10, 100, 20, 200, 30, 300]))
+        #expect(try lit([3, 1], [1, 2, 3]) * lit([1, 2], [10, 100]) == lit([3, 2], [10, 100, 20, 200, 30, 300]))
         // The left operand repeats along the innermost axis while the right one does not, and back.
-        #expect(try T([2, 1], [1, 2]) - T([3], [10, 20, 30]) == T([2, 3], [-9, -19, -29, -8, -18, -28]))
-        #expect(try T([3], [10, 20, 30]) - T([2, 1], [1, 2]) == T([2, 3], [9, 19, 29, 8, 18, 28]))
-        #expect(try T([2, 1, 1], [1, 2]) / T([1, 2, 2], [1, 2, 4, 8]) == T([2, 2, 2], [1, 0.5, 0.25, 0.125, 2, 1, 0.5, 0.25]))
-        #expect(try Tensor.binary(.pow, T([3], [2, 3, 4]), Tensor(2)) == T([3], [4, 9, 16]))
-        #expect(try Tensor.binary(.pow, Tensor(2), T([3], [0, 1, 3])) == T([3], [1, 2, 8]))
-        #expect(try Tensor.binary(.maximum, T([3], [1, 5, 3]), T([3], [4, 2, 3])) == T([3], [4, 5, 3]))
-        #expect(try Tensor.binary(.minimum, T([3], [1, 5, 3]), Tensor(2)) == T([3], [1, 2, 2]))
-        expectOpError("+", ["2×3", "4×3", "axis 0: 2 vs 4"]) { try Tensor.zeros([2, 3]) + Tensor.zeros([4, 3]) }
-        expectOpError("/", ["2×3", "2"]) { try Tensor.zeros([2, 3]) / Tensor.zeros([2]) }
+        #expect(try lit([2, 1], [1, 2]) - lit([3], [10, 20, 30]) == lit([2, 3], [-9, -19, -29, -8, -18, -28]))
+        #expect(try lit([3], [10, 20, 30]) - lit([2, 1], [1, 2]) == lit([2, 3], [9, 19, 29, 8, 18, 28]))
+        #expect(try lit([2, 1, 1], [1, 2]) / lit([1, 2, 2], [1, 2, 4, 8]) == lit([2, 2, 2], [1, 0.5, 0.25, 0.125, 2, 1, 0.5, 0.25]))
+        #expect(try Tensor.binary(.pow, lit([3], [2, 3, 4]), Tensor(2)) == lit([3], [4, 9, 16]))
+        #expect(try Tensor.binary(.pow, Tensor(2), lit([3], [0, 1, 3])) == lit([3], [1, 2, 8]))
+        #expect(try Tensor.binary(.maximum, lit([3], [1, 5, 3]), lit([3], [4, 2, 3])) == lit([3], [4, 5, 3]))
+        #expect(try Tensor.binary(.minimum, lit([3], [1, 5, 3]), Tensor(2)) == lit([3], [1, 2, 2]))
+        expectBasicsError("+", ["2×3", "4×3", "axis 0: 2 vs 4"]) { try Tensor.zeros([2, 3]) + Tensor.zeros([4, 3]) }
+        expectBasicsError("/", ["2×3", "2"]) { try Tensor.zeros([2, 3]) / Tensor.zeros([2]) }
     }
 
     @Test func comparisonsGiveOnesAndZeros() throws {
-        let a = T([4], [1, 2, 3, .nan]), b = T([4], [2, 2, 2, .nan])
-        #expect(try Tensor.binary(.eq, a, b) == T([4], [0, 1, 0, 0]))
-        #expect(try Tensor.binary(.ne, a, b) == T([4], [1, 0, 1, 1]))
-        #expect(try Tensor.binary(.lt, a, b) == T([4], [1, 0, 0, 0]))
-        #expect(try Tensor.binary(.le, a, b) == T([4], [1, 1, 0, 0]))
-        #expect(try Tensor.binary(.gt, a, b) == T([4], [0, 0, 1, 0]))
-        #expect(try Tensor.binary(.ge, a, b) == T([4], [0, 1, 1, 0]))
+        let a = lit([4], [1, 2, 3, .nan]), b = lit([4], [2, 2, 2, .nan])
+        #expect(try Tensor.binary(.eq, a, b) == lit([4], [0, 1, 0, 0]))
+        #expect(try Tensor.binary(.ne, a, b) == lit([4], [1, 0, 1, 1]))
+        #expect(try Tensor.binary(.lt, a, b) == lit([4], [1, 0, 0, 0]))
+        #expect(try Tensor.binary(.le, a, b) == lit([4], [1, 1, 0, 0]))
+        #expect(try Tensor.binary(.gt, a, b) == lit([4], [0, 0, 1, 0]))
+        #expect(try Tensor.binary(.ge, a, b) == lit([4], [0, 1, 1, 0]))
     }
 
     @Test func specialValues() throws {
-        let q = try Tensor.binary(.div, T([3], [1, -1, 0]), Tensor(0))
+        let q = try Tensor.binary(.div, lit([3], [1, -1, 0]), Tensor(0))
         #expect(q.scalars[0] == .infinity && q.scalars[1] == -.infinity && q.scalars[2].isNaN)
-        let p = try Tensor.binary(.pow, T([3], [-8, 0, 2]), T([3], [1.0 / 3, -1, 0.5]))
+        let p = try Tensor.binary(.pow, lit([3], [-8, 0, 2]), lit([3], [1.0 / 3, -1, 0.5]))
         #expect(p.scalars[0].isNaN)  // Foundation's pow: negative base, fractional exponent
         #expect(p.scalars[1] == .infinity)
         #expect(abs(p.scalars[2] - 2.0.squareRoot().float) < 1e-6)
-        let m = try Tensor.binary(.maximum, T([2], [.nan, 1]), T([2], [1, .nan]))
+        let m = try Tensor.binary(.maximum, lit([2], [.nan, 1]), lit([2], [1, .nan]))
         #expect(m.scalars.allSatisfy { $0.isNaN })  // NaN propagates like NumPy's maximum
     }
 
     @Test func broadcastSweepAgainstReference() throws {
         var rng = TestRNG(21)
         for trial in 0..<260 {
-            var (sa, sb) = rng.broadcastPair()
+            var (sa, sb) = BasicsRef.broadcastPair(&rng)
             if trial % 3 == 0 && !sa.isEmpty {
                 // Force one operand to repeat along its last axis, the other not.
                 sb = sa
@@ -125,21 +133,21 @@ import Testing
     }
 
     @Test func unaryOps() throws {
-        let x = T([4], [-1, 0, 1, 4])
-        #expect(x.unary(.neg) == T([4], [1, 0, -1, -4]))
-        #expect(x.unary(.abs) == T([4], [1, 0, 1, 4]))
-        #expect(T([2], [0, 4]).unary(.sqrt) == T([2], [0, 2]))
-        expectClose(x.unary(.exp), T([4], [Float(Foundation.exp(-1.0)), 1, Float(M_E), Float(Foundation.exp(4.0))]))
+        let x = lit([4], [-1, 0, 1, 4])
+        #expect(x.unary(.neg) == lit([4], [1, 0, -1, -4]))
+        #expect(x.unary(.abs) == lit([4], [1, 0, 1, 4]))
+        #expect(lit([2], [0, 4]).unary(.sqrt) == lit([2], [0, 2]))
+        expectClose(x.unary(.exp), lit([4], [Float(Foundation.exp(-1.0)), 1, Float(M_E), Float(Foundation.exp(4.0))]))
         let logs = x.unary(.log)
         #expect(logs.scalars[0].isNaN)          // like NumPy, no crash
         #expect(logs.scalars[1] == -.infinity)
         #expect(logs.scalars[2] == 0)
         #expect(abs(logs.scalars[3] - Float(Foundation.log(4.0))) < 1e-6)
-        #expect(T([1], [-4]).unary(.sqrt).scalars[0].isNaN)
+        #expect(lit([1], [-4]).unary(.sqrt).scalars[0].isNaN)
         #expect(Tensor(2).unary(.neg) == Tensor(-2))
         var rng = TestRNG(23)
         for _ in 0..<20 {
-            let t = rng.tensor(rng.shape(), 0.01, 3)
+            let t = BasicsRef.randomTensor(&rng, 0.01, 3)
             for op in [UnaryOp.neg, .abs, .exp, .log, .sqrt] {
                 let f: (Float) -> Float = { v in
                     switch op {
@@ -156,13 +164,13 @@ import Testing
     }
 
     @Test func clipBounds() {
-        let x = T([5], [-2, -1, 0, 1, 2])
-        #expect(x.clip(min: -1, max: 1) == T([5], [-1, -1, 0, 1, 1]))
-        #expect(x.clip(min: 0, max: nil) == T([5], [0, 0, 0, 1, 2]))
-        #expect(x.clip(min: nil, max: 0.5) == T([5], [-2, -1, 0, 0.5, 0.5]))
+        let x = lit([5], [-2, -1, 0, 1, 2])
+        #expect(x.clip(min: -1, max: 1) == lit([5], [-1, -1, 0, 1, 1]))
+        #expect(x.clip(min: 0, max: nil) == lit([5], [0, 0, 0, 1, 2]))
+        #expect(x.clip(min: nil, max: 0.5) == lit([5], [-2, -1, 0, 0.5, 0.5]))
         #expect(x.clip(min: nil, max: nil) == x)
-        #expect(x.clip(min: 1, max: -1) == T([5], [-1, -1, -1, -1, -1]))  // NumPy: max wins
-        #expect(T([1], [.nan]).clip(min: 0, max: 1).scalars[0].isNaN)
+        #expect(x.clip(min: 1, max: -1) == lit([5], [-1, -1, -1, -1, -1]))  // NumPy: max wins
+        #expect(lit([1], [.nan]).clip(min: 0, max: 1).scalars[0].isNaN)
     }
 }
 

@@ -3,11 +3,11 @@ import Testing
 
 @Suite struct BasicsMatMulTests {
     @Test func literalProducts() throws {
-        let a = T([2, 3], [1, 2, 3, 4, 5, 6]), b = T([3, 2], [7, 8, 9, 10, 11, 12])
-        #expect(try Tensor.matmul(a, b) == T([2, 2], [58, 64, 139, 154]))
-        #expect(try Tensor.matmul(T([3], [1, 2, 3]), T([3], [4, 5, 6])) == Tensor(32))       // dot → rank 0
-        #expect(try Tensor.matmul(T([3], [1, 0, -1]), b) == T([2], [-4, -4]))                  // row vector
-        #expect(try Tensor.matmul(a, T([3], [1, 0, -1])) == T([2], [-2, -2]))                  // column vector
+        let a = lit([2, 3], [1, 2, 3, 4, 5, 6]), b = lit([3, 2], [7, 8, 9, 10, 11, 12])
+        #expect(try Tensor.matmul(a, b) == lit([2, 2], [58, 64, 139, 154]))
+        #expect(try Tensor.matmul(lit([3], [1, 2, 3]), lit([3], [4, 5, 6])) == Tensor(32))       // dot → rank 0
+        #expect(try Tensor.matmul(lit([3], [1, 0, -1]), b) == lit([2], [-4, -4]))                  // row vector
+        #expect(try Tensor.matmul(a, lit([3], [1, 0, -1])) == lit([2], [-2, -2]))                  // column vector
         #expect(try Tensor.matmul(try Tensor.eye(2), a) == a)
         // k = 0 gives zeros, m or n = 0 gives an empty result.
         #expect(try Tensor.matmul(Tensor.zeros([2, 0]), Tensor.zeros([0, 3])) == Tensor.zeros([2, 3]))
@@ -15,20 +15,20 @@ import Testing
     }
 
     @Test func batchedLiterals() throws {
-        let a = T([2, 1, 2], [1, 2, 3, 4])                 // two 1×2 matrices
-        let b = T([2, 2], [1, 0, 0, 2])                    // shared right-hand side
-        #expect(try Tensor.matmul(a, b) == T([2, 1, 2], [1, 4, 3, 8]))
-        let c = T([2, 2, 1], [1, 1, 2, 2])                 // two 2×1 matrices
-        #expect(try Tensor.matmul(T([2], [1, 1]), c) == T([2, 1], [2, 4]))
+        let a = lit([2, 1, 2], [1, 2, 3, 4])                 // two 1×2 matrices
+        let b = lit([2, 2], [1, 0, 0, 2])                    // shared right-hand side
+        #expect(try Tensor.matmul(a, b) == lit([2, 1, 2], [1, 4, 3, 8]))
+        let c = lit([2, 2, 1], [1, 1, 2, 2])                 // two 2×1 matrices
+        #expect(try Tensor.matmul(lit([2], [1, 1]), c) == lit([2, 1], [2, 4]))
     }
 
     @Test func alignmentErrors() {
-        expectOpError("matmul", ["shapes 2×3 and 4×5 do not align (3 vs 4)"]) {
+        expectBasicsError("matmul", ["shapes 2×3 and 4×5 do not align (3 vs 4)"]) {
             try Tensor.matmul(Tensor.zeros([2, 3]), Tensor.zeros([4, 5]))
         }
-        expectOpError("matmul", ["3", "4", "do not align (3 vs 4)"]) { try Tensor.matmul(Tensor.zeros([3]), Tensor.zeros([4])) }
-        expectOpError("matmul", ["[]", "at least one axis"]) { try Tensor.matmul(Tensor(1), Tensor.zeros([2])) }
-        expectOpError("matmul", ["2×2×3", "3×3×4", "batch axes 2 and 3"]) {
+        expectBasicsError("matmul", ["3", "4", "do not align (3 vs 4)"]) { try Tensor.matmul(Tensor.zeros([3]), Tensor.zeros([4])) }
+        expectBasicsError("matmul", ["[]", "at least one axis"]) { try Tensor.matmul(Tensor(1), Tensor.zeros([2])) }
+        expectBasicsError("matmul", ["2×2×3", "3×3×4", "batch axes 2 and 3"]) {
             try Tensor.matmul(Tensor.zeros([2, 2, 3]), Tensor.zeros([3, 3, 4]))
         }
     }
@@ -37,7 +37,7 @@ import Testing
         var rng = TestRNG(61)
         for trial in 0..<80 {
             let m = rng.int(1, 6), k = rng.int(1, 6), n = rng.int(1, 6)
-            let (ba, bb) = rng.broadcastPair(maxRank: 3, maxDim: 3)
+            let (ba, bb) = BasicsRef.broadcastPair(&rng, maxRank: 3, maxDim: 3)
             // Some trials use 1-D operands (no batch), the rest matrices with broadcast batch axes.
             let aShape = trial % 7 == 0 ? [k] : ba + [m, k]
             let bShape = trial % 5 == 0 ? [k] : bb + [k, n]
