@@ -1,8 +1,8 @@
 // x: N×C×H×W → N×C×P×Q   (C×H×W → C×P×Q and H×W → P×Q: one image, the rank is kept)
 //
 // Max and average pooling. Output sizes come only from `Window2D.outputSize`. Every pool splits its
-// work over the N·C planes; a plane with no padding, no dilation and windows that all lie inside the
-// input takes a fast path (Pool+Fast.swift), the rest the general clipped-window loop below.
+// work over the N·C planes; 2×2 stride-2 windows with no padding (the common case) take a fast path,
+// the rest a general row-wise loop (both in Pool+Kernels.swift).
 
 /// The planes of a pooling input and how to give the result the input's rank.
 struct PoolPlanes {
@@ -44,10 +44,19 @@ struct PoolGeometry {
     let dh: Int, dw: Int
     let top: Int, left: Int, bottom: Int, right: Int
 
-    /// True when every window lies inside the input with unit dilation: no clipping, no padding.
-    var isInterior: Bool {
-        top == 0 && left == 0 && dh == 1 && dw == 1
-            && (p - 1) * sh + kh <= h && (q - 1) * sw + kw <= w
+    /// 2×2 windows at stride 2, all inside the input (no padding; ceil mode may not add a partial one).
+    var is2x2Stride2: Bool {
+        kh == 2 && kw == 2 && sh == 2 && sw == 2 && top == 0 && left == 0 && dh == 1 && dw == 1
+            && 2 * p <= h && 2 * q <= w
+    }
+
+    /// The output columns whose taps all fall inside the input: `interiorColumns.lowerBound` is the first
+    /// window starting at x ≥ 0, `upperBound` one past the last window ending at x < W.
+    var interiorColumns: Range<Int> {
+        let lo = Swift.min(q, (left + sw - 1) / sw)
+        let last = w - 1 - (kw - 1) * dw + left     // the largest start (in padded coordinates) that fits
+        let hi = last < 0 ? 0 : Swift.min(q, last / sw + 1)
+        return lo..<Swift.max(lo, hi)
     }
 }
 
@@ -109,11 +118,8 @@ extension Tensor {
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, dilation: dilation,
                               padding: padding, ceilMode: ceilMode)
         let g = try poolGeometry(planes, window: window, op: op)
-        if g.isInterior && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 {
+        if g.is2x2Stride2 {
             return mapPlanes(x, planes, g) { src, dst in maxPool2x2Plane(src, dst, g) }
-        }
-        if g.isInterior {
-            return mapPlanes(x, planes, g) { src, dst in maxPoolInteriorPlane(src, dst, g) }
         }
         return mapPlanes(x, planes, g) { src, dst in maxPoolPlane(src, dst, g) }
     }
@@ -135,59 +141,9 @@ extension Tensor {
         let planes = try PoolPlanes(x, op: op)
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode)
         let g = try poolGeometry(planes, window: window, op: op)
-        if g.isInterior && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 {
+        if g.is2x2Stride2 {
             return mapPlanes(x, planes, g) { src, dst in avgPool2x2Plane(src, dst, g) }
         }
-        if g.isInterior {
-            return mapPlanes(x, planes, g) { src, dst in avgPoolInteriorPlane(src, dst, g) }
-        }
         return mapPlanes(x, planes, g) { src, dst in avgPoolPlane(src, dst, g, countPad: countPad) }
-    }
-
-    /// General max pooling of one plane: windows clipped to the input (padding acts as -inf).
-    static func maxPoolPlane(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: PoolGeometry) {
-        for op in 0..<g.p {
-            let y0 = op * g.sh - g.top
-            for oq in 0..<g.q {
-                let x0 = oq * g.sw - g.left
-                var m = -Float.infinity
-                for i in 0..<g.kh {
-                    let y = y0 + i * g.dh
-                    if y < 0 || y >= g.h { continue }
-                    let row = src + y * g.w
-                    for j in 0..<g.kw {
-                        let xx = x0 + j * g.dw
-                        if xx < 0 || xx >= g.w { continue }
-                        let v = row[xx]
-                        // `!(v <= m)` also takes a NaN, so NaN propagates as in PyTorch.
-                        if !(v <= m) { m = v }
-                    }
-                }
-                dst[op * g.q + oq] = m
-            }
-        }
-    }
-
-    /// General average pooling of one plane, with PyTorch's divisor: the window clipped to the padded
-    /// input (`countPad`) or to the input itself.
-    static func avgPoolPlane(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: PoolGeometry,
-                             countPad: Bool) {
-        for op in 0..<g.p {
-            let ys = op * g.sh - g.top
-            let ye = Swift.min(ys + g.kh, g.h + g.bottom)
-            let y0 = Swift.max(ys, 0), y1 = Swift.min(ye, g.h)
-            for oq in 0..<g.q {
-                let xs = oq * g.sw - g.left
-                let xe = Swift.min(xs + g.kw, g.w + g.right)
-                let x0 = Swift.max(xs, 0), x1 = Swift.min(xe, g.w)
-                var sum: Float = 0
-                for y in y0..<Swift.max(y0, y1) {
-                    let row = src + y * g.w
-                    for xx in x0..<Swift.max(x0, x1) { sum += row[xx] }
-                }
-                let count = countPad ? (ye - ys) * (xe - xs) : Swift.max(0, y1 - y0) * Swift.max(0, x1 - x0)
-                dst[op * g.q + oq] = sum / Float(count)
-            }
-        }
     }
 }
