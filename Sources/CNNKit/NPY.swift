@@ -109,6 +109,9 @@ struct NPYDtype {
 
     init(_ descr: String) throws {
         let op = "load"
+        if descr.dropFirst().first == "O" || descr == "O" {
+            throw OpError(op, ".npy object arrays ('\(descr)') cannot be loaded: they hold pickled Python objects")
+        }
         guard let order = descr.first, descr.count >= 3 else {
             throw OpError(op, "unsupported .npy dtype '\(descr)'")
         }
@@ -118,7 +121,6 @@ struct NPYDtype {
             "i1": (.int, 1), "i2": (.int, 2), "i4": (.int, 4), "i8": (.int, 8),
             "u1": (.uint, 1), "u2": (.uint, 2), "u4": (.uint, 4), "u8": (.uint, 8), "b1": (.bool, 1),
         ]
-        if code.first == "O" { throw OpError(op, ".npy object arrays ('\(descr)') cannot be loaded: they hold pickled Python objects") }
         guard "<>|=".contains(order), let (kind, size) = known[code] else {
             throw OpError(op, "unsupported .npy dtype '\(descr)' (supported: <f4 <f8 <f2 <i8 <i4 <i2 |i1 <u8 <u4 <u2 |u1 |b1)")
         }
