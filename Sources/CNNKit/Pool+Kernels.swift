@@ -44,13 +44,65 @@ extension Tensor {
                 let y = y0 + i * g.dh
                 if y < 0 || y >= g.h { continue }
                 let row = src + y * g.w
+                maxRow(out, row, inner, g)
                 for j in 0..<g.kw {
                     let shift = j * g.dw - g.left  // tap j of window oq reads x = oq·sw + shift
-                    for oq in inner { out[oq] = scalarNanMax(out[oq], row[oq * g.sw + shift]) }
                     for oq in 0..<inner.lowerBound { updateMax(out, row, oq, oq * g.sw + shift, g.w) }
                     for oq in inner.upperBound..<g.q { updateMax(out, row, oq, oq * g.sw + shift, g.w) }
                 }
             }
+        }
+    }
+
+    /// One kernel row of every interior window: out[oq] = max(out[oq], row[oq·sw − left + j·dw]) for all taps j.
+    /// The common small kernels and strides are dispatched with constant sizes, so LLVM unrolls the taps
+    /// and vectorises over oq with interleaved loads; other sizes take the same loop with runtime sizes.
+    @inline(__always)
+    private static func maxRow(_ out: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, _ columns: Range<Int>,
+                               _ g: PoolGeometry) {
+        let base = row - g.left
+        switch (g.kw, g.sw, g.dw) {
+        case (2, 1, 1): maxTaps(out, base, columns, taps: 2, stride: 1, dilation: 1)
+        case (2, 2, 1): maxTaps(out, base, columns, taps: 2, stride: 2, dilation: 1)
+        case (3, 1, 1): maxTaps(out, base, columns, taps: 3, stride: 1, dilation: 1)
+        case (3, 2, 1): maxTaps(out, base, columns, taps: 3, stride: 2, dilation: 1)
+        default: maxTaps(out, base, columns, taps: g.kw, stride: g.sw, dilation: g.dw)
+        }
+    }
+
+    @inline(__always)
+    private static func maxTaps(_ out: UnsafeMutablePointer<Float>, _ base: UnsafePointer<Float>, _ columns: Range<Int>,
+                                taps: Int, stride: Int, dilation: Int) {
+        for oq in columns {
+            let p = base + oq * stride
+            var m = out[oq]
+            for j in 0..<taps { m = scalarNanMax(m, p[j * dilation]) }
+            out[oq] = m
+        }
+    }
+
+    /// One kernel row of every interior window summed into out, dispatched like `maxRow`.
+    @inline(__always)
+    private static func addRow(_ out: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, _ columns: Range<Int>,
+                               _ g: PoolGeometry) {
+        let base = row - g.left
+        switch (g.kw, g.sw) {
+        case (2, 1): addTaps(out, base, columns, taps: 2, stride: 1)
+        case (2, 2): addTaps(out, base, columns, taps: 2, stride: 2)
+        case (3, 1): addTaps(out, base, columns, taps: 3, stride: 1)
+        case (3, 2): addTaps(out, base, columns, taps: 3, stride: 2)
+        default: addTaps(out, base, columns, taps: g.kw, stride: g.sw)
+        }
+    }
+
+    @inline(__always)
+    private static func addTaps(_ out: UnsafeMutablePointer<Float>, _ base: UnsafePointer<Float>, _ columns: Range<Int>,
+                                taps: Int, stride: Int) {
+        for oq in columns {
+            let p = base + oq * stride
+            var sum = out[oq]
+            for j in 0..<taps { sum += p[j] }
+            out[oq] = sum
         }
     }
 
@@ -72,9 +124,9 @@ extension Tensor {
             let y0 = Swift.max(ys, 0), y1 = Swift.min(ye, g.h)
             for y in y0..<Swift.max(y0, y1) {
                 let row = src + y * g.w
+                addRow(out, row, inner, g)
                 for j in 0..<g.kw {
                     let shift = j - g.left
-                    for oq in inner { out[oq] += row[oq * g.sw + shift] }
                     for oq in 0..<inner.lowerBound { addIfInside(out, row, oq, oq * g.sw + shift, g.w) }
                     for oq in inner.upperBound..<g.q { addIfInside(out, row, oq, oq * g.sw + shift, g.w) }
                 }
