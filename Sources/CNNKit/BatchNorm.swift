@@ -29,6 +29,7 @@ extension Tensor {
             a[k] = scale.scalars[k] / (v + eps).squareRoot()
             b[k] = bias.scalars[k] - mean.scalars[k] * a[k]
         }
+        if x.count == 0 { return x }  // nothing to scale; the spatial product may overflow beside a 0
         let inner = x.shape[2...].reduce(1, *)
         let n = x.shape[0]
         var out = x.scalars

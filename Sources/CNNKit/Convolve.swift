@@ -34,12 +34,12 @@ extension Tensor {
         guard f.count > 0, g.count > 0 else {
             throw OpError(op, "signals must not be empty, got \(Shape.describe(f.shape)) and \(Shape.describe(g.shape))")
         }
-        return f.rank == 1 ? signal1D(f, g, mode: mode, flip: flip) : try signal2D(f, g, mode: mode, op: op, flip: flip)
+        return f.rank == 1 ? try signal1D(f, g, mode: mode, op: op, flip: flip) : try signal2D(f, g, mode: mode, op: op, flip: flip)
     }
 
     /// NumPy's `_pyarray_correlate`: the longer input is the signal; correlate reverses the output when it
     /// had to swap, convolve does not need to (it commutes).
-    private static func signal1D(_ f: Tensor, _ g: Tensor, mode: ConvolveMode, flip: Bool) -> Tensor {
+    private static func signal1D(_ f: Tensor, _ g: Tensor, mode: ConvolveMode, op: String, flip: Bool) throws -> Tensor {
         let swapped = f.count < g.count
         let a = swapped ? g.scalars : f.scalars
         var v = swapped ? f.scalars : g.scalars
@@ -51,7 +51,7 @@ extension Tensor {
         case .same: (offset, length) = ((n - 1) / 2, n1)
         case .valid: (offset, length) = (n - 1, n1 - n + 1)
         }
-        var out = correlateFull2D(a, 1, n1, v, 1, n, rows: 0..<1, cols: offset..<offset + length)
+        var out = try correlateFull2D(a, 1, n1, v, 1, n, rows: 0..<1, cols: offset..<offset + length, op: op)
         if swapped && !flip { out.reverse() }
         return Tensor(out)
     }
@@ -83,18 +83,20 @@ extension Tensor {
         case .valid:
             rows = vh - 1..<ah; cols = vw - 1..<aw
         }
-        var out = correlateFull2D(a, ah, aw, v, vh, vw, rows: rows, cols: cols)
+        var out = try correlateFull2D(a, ah, aw, v, vh, vw, rows: rows, cols: cols, op: op)
         if swapped && !flip { out.reverse() }
         return Tensor(unchecked: [rows.count, cols.count], scalars: out)
     }
 
     /// The window `rows × cols` of the full correlation of a (ah×aw) with v (vh×vw):
-    /// `full[i][j] = Σ a[i−(vh−1)+r][j−(vw−1)+s]·v[r][s]`, zero outside a.
+    /// `full[i][j] = Σ a[i−(vh−1)+r][j−(vw−1)+s]·v[r][s]`, zero outside a. Direct loops: the signals
+    /// this is for are small; a long one can be interrupted between output rows.
     private static func correlateFull2D(_ a: [Float], _ ah: Int, _ aw: Int, _ v: [Float], _ vh: Int, _ vw: Int,
-                                        rows: Range<Int>, cols: Range<Int>) -> [Float] {
-        var out = [Float](repeating: 0, count: rows.count * cols.count)
+                                        rows: Range<Int>, cols: Range<Int>, op: String) throws -> [Float] {
+        var out = [Float](repeating: 0, count: try Shape.elementCount([rows.count, cols.count], op: op))
         var k = 0
         for i in rows {
+            try Engine.checkCancel()
             let y0 = i - (vh - 1)
             let r0 = Swift.max(0, -y0), r1 = Swift.min(vh, ah - y0)
             for j in cols {

@@ -46,7 +46,13 @@ extension Tensor {
         guard a >= 0, a <= rank else {
             throw OpError("flatten", "axis \(axis) is out of range for a tensor of rank \(rank) (allowed \(-rank)…\(rank))")
         }
-        let tail = shape[a...].reduce(1, *)
+        // With a zero elsewhere in the shape, the other axes' product may overflow.
+        var tail = 1
+        for d in shape[a...] {
+            let (p, overflow) = tail.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw OpError("flatten", "flattening \(Shape.describe(shape)) from axis \(axis) overflows") }
+            tail = p
+        }
         let head = a == 0 ? [1] : Array(shape[..<a])
         return reshaped(unchecked: head + [tail])
     }

@@ -17,12 +17,13 @@ extension Tensor {
     private func softmaxAlong(axis: Int, op: String, log: Bool) throws -> Tensor {
         // A rank-0 tensor is one row of one element; axis 0 and -1 both name it, as in PyTorch.
         let a = rank == 0 && axis == -1 ? 0 : try Shape.normalizeAxis(axis, rank: rank, op: op)
+        // An empty tensor has nothing to normalise (and its other axes' product may overflow).
+        if count == 0 { return self }
         let dims = rank == 0 ? [1] : shape
         let len = dims[a]
         let inner = dims[(a + 1)...].reduce(1, *)
         let outer = dims[..<a].reduce(1, *)
         var out = scalars
-        guard len > 0, inner > 0, outer > 0 else { return self }
         out.withUnsafeMutableBufferPointer { buf in
             guard let base = buf.baseAddress else { return }
             parallelFor(outer * inner, minChunk: 64) { row in

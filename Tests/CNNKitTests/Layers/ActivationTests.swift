@@ -65,6 +65,7 @@ struct ActivationTests {
         #expect(try Tensor(3).softmax().scalars == [1])
         #expect(try Tensor(3).logSoftmax(axis: 0).scalars == [0])
         #expect(try Tensor(shape: [2, 0], repeating: 0).softmax().shape == [2, 0])
+        #expect(try Tensor(shape: [0, 1 << 40, 1 << 40], repeating: 0).logSoftmax(axis: 0).shape == [0, 1 << 40, 1 << 40])
         var withNaN = Tensor([1, .nan, 2])
         #expect(try withNaN.softmax().scalars.allSatisfy { $0.isNaN })
         withNaN = Tensor([-.infinity, 0])
@@ -99,6 +100,8 @@ struct ActivationTests {
         let ones = Tensor(unchecked: [2, 1, 1], scalars: [1, 1]), zeros = Tensor(unchecked: [2, 1, 1], scalars: [0, 0])
         let y = try Tensor.batchNorm(x, scale: ones, bias: zeros, mean: Tensor([0, 4]), variance: ones, eps: 0)
         #expect(y.scalars == [0, 1, 2, 3, 0, 1, 2, 3])
+        let empty = try Tensor(shape: [0, 2, 1 << 40, 1 << 40], repeating: 0)
+        #expect(try Tensor.batchNorm(empty, scale: Tensor([1, 1]), bias: Tensor([0, 0]), mean: Tensor([0, 0]), variance: Tensor([1, 1])) == empty)
     }
 
     @Test("batchnorm errors name the parameter and the lengths")

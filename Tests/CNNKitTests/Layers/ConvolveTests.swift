@@ -86,6 +86,10 @@ struct ConvolveTests {
             try Tensor.correlate(arangeTensor([2, 5]), arangeTensor([3, 3]), mode: .valid)
         }
         #expect(ConvolveMode(rawValue: "same") == .same && ConvolveMode(rawValue: "bogus") == nil)
+        // A 1×2^16 by 2^16×1 full convolution would be 2^32 values: refused before allocating.
+        let row = Tensor(unchecked: [1, 1 << 16], scalars: [Float](repeating: 1, count: 1 << 16))
+        let col = Tensor(unchecked: [1 << 16, 1], scalars: [Float](repeating: 1, count: 1 << 16))
+        expectLayerError("convolve", "too many elements") { try Tensor.convolve(row, col) }
     }
 
     @Test("named kernels: values, sizes, blurs sum to 1")

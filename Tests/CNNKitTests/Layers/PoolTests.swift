@@ -182,5 +182,9 @@ struct PoolTests {
         #expect(try Tensor(2).flatten(axis: 0).shape == [1, 1])
         expectLayerError("flatten", "axis 5", "rank 4") { try x.flatten(axis: 5) }
         expectLayerError("flatten", "axis -5") { try x.flatten(axis: -5) }
+        // An empty tensor may have huge other axes; their product must be an error, not an overflow.
+        let empty = try Tensor(shape: [0, 1 << 40, 1 << 40], repeating: 0)
+        expectLayerError("flatten", "overflows") { try empty.flatten() }
+        #expect(try empty.flatten(axis: 2).shape == [0, 1 << 40, 1 << 40])
     }
 }
