@@ -2,9 +2,11 @@
 //
 // The per-plane pooling kernels. They are written as plain loops over an output row because LLVM
 // vectorises those well at -target-cpu znver4: the 2×2 stride-2 loops become AVX-512 loads with
-// interleave shuffles (measured 1.2 ms for max-pool on 8×64×112×112 with 2 threads), the general loop
-// vectorises over the output columns whose taps are all inside the input, and only the few border
-// columns check bounds. (Hand-written `SIMD32<Float>` code was slower: its arithmetic is scalarised.)
+// interleave shuffles, the general loop vectorises over the output columns whose taps are all inside
+// the input, and only the few border columns check bounds. (Hand-written `SIMD32<Float>` code was 100×
+// slower: Swift scalarises its arithmetic and `pointwiseMax`.) Measured on 8×64×112×112, release build,
+// median: 2×2/s2 max 1.2 ms and avg 1.1 ms (PyTorch, 2 threads: 16.9 and 6.06 ms); 3×3/s2/p1 max 3.0 ms.
+// The pass is memory-bound, so a second thread adds little.
 
 extension Tensor {
     /// 2×2 stride-2 max pooling of one plane whose windows all lie inside it.
