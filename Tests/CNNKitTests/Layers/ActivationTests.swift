@@ -74,7 +74,7 @@ struct ActivationTests {
 
     @Test("softmax rejects bad axes by name")
     func softmaxErrors() {
-        let x = arangeTensor([2, 3])
+        let x = layerArange([2, 3])
         expectLayerError("softmax", "axis 2", "rank 2") { try x.softmax(axis: 2) }
         expectLayerError("log_softmax", "axis -3") { try x.logSoftmax(axis: -3) }
         expectLayerError("softmax", "axis 1", "rank 0") { try Tensor(1).softmax(axis: 1) }
@@ -96,7 +96,7 @@ struct ActivationTests {
                                                variance: variance.scalars, eps: eps), rtol: 1e-4, atol: 1e-4, "\(shape)")
         }
         // Parameters shaped C×1×1 (as some files store them) are accepted.
-        let x = arangeTensor([1, 2, 2, 2])
+        let x = layerArange([1, 2, 2, 2])
         let ones = Tensor(unchecked: [2, 1, 1], scalars: [1, 1]), zeros = Tensor(unchecked: [2, 1, 1], scalars: [0, 0])
         let y = try Tensor.batchNorm(x, scale: ones, bias: zeros, mean: Tensor([0, 4]), variance: ones, eps: 0)
         #expect(y.scalars == [0, 1, 2, 3, 0, 1, 2, 3])
@@ -106,7 +106,7 @@ struct ActivationTests {
 
     @Test("batchnorm errors name the parameter and the lengths")
     func batchNormErrors() {
-        let x = arangeTensor([2, 3, 4])
+        let x = layerArange([2, 3, 4])
         let c3 = Tensor([1, 1, 1]), c2 = Tensor([1, 1])
         expectLayerError("batchnorm", "bias has 2 values", "has 3 channels") {
             try Tensor.batchNorm(x, scale: c3, bias: c2, mean: c3, variance: c3)

@@ -79,11 +79,11 @@ struct ConvolveTests {
 
     @Test("convolve errors: ranks, empty inputs, valid sizes")
     func errors() {
-        expectLayerError("convolve", "two 1-D or two 2-D", "got 3 and 2×2") { try Tensor.convolve(Tensor([1, 2, 3]), arangeTensor([2, 2])) }
-        expectLayerError("correlate", "got 1×2×2") { try Tensor.correlate(arangeTensor([1, 2, 2]), arangeTensor([1, 2, 2])) }
+        expectLayerError("convolve", "two 1-D or two 2-D", "got 3 and 2×2") { try Tensor.convolve(Tensor([1, 2, 3]), layerArange([2, 2])) }
+        expectLayerError("correlate", "got 1×2×2") { try Tensor.correlate(layerArange([1, 2, 2]), layerArange([1, 2, 2])) }
         expectLayerError("convolve", "must not be empty") { try Tensor.convolve(Tensor([]), Tensor([1])) }
         expectLayerError("correlate", "\"valid\"", "2×5 and 3×3") {
-            try Tensor.correlate(arangeTensor([2, 5]), arangeTensor([3, 3]), mode: .valid)
+            try Tensor.correlate(layerArange([2, 5]), layerArange([3, 3]), mode: .valid)
         }
         #expect(ConvolveMode(rawValue: "same") == .same && ConvolveMode(rawValue: "bogus") == nil)
         // A 1×2^16 by 2^16×1 full convolution would be 2^32 values: refused before allocating.

@@ -18,12 +18,12 @@ func expectLayerError(_ op: String, _ fragments: String..., sourceLocation: Sour
 }
 
 /// `0, 1, 2, …` in `shape`.
-func arangeTensor(_ shape: [Int]) -> Tensor {
+func layerArange(_ shape: [Int]) -> Tensor {
     Tensor(unchecked: shape, scalars: (0..<shape.reduce(1, *)).map(Float.init))
 }
 
 /// Expects the same shape and bit-for-bit equal values, where NaN matches NaN and infinities match.
-func expectSame(_ actual: Tensor, _ expected: Tensor, _ comment: Comment? = nil,
+func expectLayerSame(_ actual: Tensor, _ expected: Tensor, _ comment: Comment? = nil,
                 sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(actual.shape == expected.shape, comment, sourceLocation: sourceLocation)
     guard actual.shape == expected.shape else { return }

@@ -5,7 +5,7 @@ import Testing
 struct PoolTests {
     @Test("4×4 arange pooled by hand")
     func literal4x4() throws {
-        let x = arangeTensor([1, 1, 4, 4])
+        let x = layerArange([1, 1, 4, 4])
         #expect(try Tensor.maxPool(x, kernel: Size2(2)).scalars == [5, 7, 13, 15])
         #expect(try Tensor.avgPool(x, kernel: Size2(2)).scalars == [2.5, 4.5, 10.5, 12.5])
         // 3×3 stride 1: the bottom-right of each window.
@@ -23,7 +23,7 @@ struct PoolTests {
 
     @Test("5×5 arange in ceil mode: partial last windows")
     func literalCeil() throws {
-        let x = arangeTensor([5, 5])
+        let x = layerArange([5, 5])
         let m = try Tensor.maxPool(x, kernel: Size2(2), ceilMode: true)
         #expect(m.shape == [3, 3])
         #expect(m.scalars == [6, 8, 9, 16, 18, 19, 21, 23, 24])
@@ -59,7 +59,7 @@ struct PoolTests {
             let m = try Tensor.maxPool(x, kernel: Size2(k.0, k.1), stride: Size2(s.0, s.1), padding: padding,
                                        dilation: Size2(d.0, d.1), ceilMode: ceil)
             // Exact, including -inf where dilated taps all land in padding (PyTorch gives -inf too).
-            expectSame(m, RefLayers.maxPool(x, k: k, s: s, pad: pad, d: d, ceil: ceil), "max \(label)")
+            expectLayerSame(m, RefLayers.maxPool(x, k: k, s: s, pad: pad, d: d, ceil: ceil), "max \(label)")
             if d == (1, 1) {
                 let a = try Tensor.avgPool(x, kernel: Size2(k.0, k.1), stride: Size2(s.0, s.1), padding: padding,
                                            ceilMode: ceil, countPad: countPad)
@@ -89,7 +89,7 @@ struct PoolTests {
 
     @Test("max pooling propagates NaN like PyTorch; -inf padding never wins")
     func nanAndNegatives() throws {
-        var x = arangeTensor([1, 1, 4, 4])
+        var x = layerArange([1, 1, 4, 4])
         x.scalars[5] = .nan
         for out in [try Tensor.maxPool(x, kernel: Size2(2)), try Tensor.maxPool(x, kernel: Size2(3), stride: Size2(1))] {
             #expect(out.scalars[0].isNaN)
@@ -135,9 +135,9 @@ struct PoolTests {
 
     @Test("pool errors name the op, the shape and the parameter")
     func errors() throws {
-        let x = arangeTensor([1, 1, 4, 4])
-        expectLayerError("maxpool", "N×C×H×W", "got 4 (rank 1)") { try Tensor.maxPool(arangeTensor([4]), kernel: Size2(2)) }
-        expectLayerError("avgpool", "2×3×4×5×6") { try Tensor.avgPool(arangeTensor([2, 3, 4, 5, 6]), kernel: Size2(2)) }
+        let x = layerArange([1, 1, 4, 4])
+        expectLayerError("maxpool", "N×C×H×W", "got 4 (rank 1)") { try Tensor.maxPool(layerArange([4]), kernel: Size2(2)) }
+        expectLayerError("avgpool", "2×3×4×5×6") { try Tensor.avgPool(layerArange([2, 3, 4, 5, 6]), kernel: Size2(2)) }
         expectLayerError("maxpool", "kernel 5×5 does not fit") { try Tensor.maxPool(x, kernel: Size2(5)) }
         expectLayerError("avgpool", "kernel size must be at least 1") { try Tensor.avgPool(x, kernel: Size2(0)) }
         expectLayerError("maxpool", "stride must be at least 1, got 0×1") { try Tensor.maxPool(x, kernel: Size2(2), stride: Size2(0, 1)) }
@@ -152,7 +152,7 @@ struct PoolTests {
         expectLayerError("maxpool", "input plane 0×4 is empty") {
             try Tensor.maxPool(Tensor(shape: [1, 1, 0, 4], repeating: 0), kernel: Size2(2), padding: .explicit(Padding2D(1)))
         }
-        expectLayerError("gavgpool", "got 4 (rank 1)") { try Tensor.globalAvgPool(arangeTensor([4])) }
+        expectLayerError("gavgpool", "got 4 (rank 1)") { try Tensor.globalAvgPool(layerArange([4])) }
         expectLayerError("gmaxpool", "empty") { try Tensor.globalMaxPool(Tensor(shape: [1, 2, 0, 3], repeating: 0)) }
     }
 
@@ -171,7 +171,7 @@ struct PoolTests {
 
     @Test("flatten keeps the axes before axis and multiplies the rest")
     func flatten() throws {
-        let x = arangeTensor([2, 3, 4, 5])
+        let x = layerArange([2, 3, 4, 5])
         #expect(try x.flatten().shape == [2, 60])
         #expect(try x.flatten(axis: 0).shape == [1, 120])
         #expect(try x.flatten(axis: 2).shape == [2, 3, 20])
