@@ -64,8 +64,18 @@ public struct Window2D: Equatable, Sendable {
         Size2(dilation.h * (kernel.h - 1) + 1, dilation.w * (kernel.w - 1) + 1)
     }
 
+    /// The largest kernel, stride, dilation or padding accepted: far beyond any real network, and
+    /// small enough that `dilation·(k-1)` and padded sizes cannot overflow.
+    public static let maxParameter = 1 << 20
+
     /// Checks the parameters themselves, independent of any input.
     public func validate(op: String) throws {
+        let limit = Window2D.maxParameter
+        var values = [kernel.h, kernel.w, stride.h, stride.w, dilation.h, dilation.w]
+        if case .explicit(let p) = padding { values += [p.top, p.left, p.bottom, p.right] }
+        guard values.allSatisfy({ $0 <= limit }) else {
+            throw OpError(op, "kernel, stride, dilation and padding must be at most \(limit), got kernel \(kernel), stride \(stride), dilation \(dilation), pad \(padding)")
+        }
         guard kernel.h >= 1, kernel.w >= 1 else { throw OpError(op, "kernel size must be at least 1, got \(kernel)") }
         guard stride.h >= 1, stride.w >= 1 else { throw OpError(op, "stride must be at least 1, got \(stride)") }
         guard dilation.h >= 1, dilation.w >= 1 else { throw OpError(op, "dilation must be at least 1, got \(dilation)") }
