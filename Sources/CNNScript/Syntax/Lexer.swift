@@ -6,8 +6,8 @@
 struct Lexer {
     private let chars: [Character]
     private var index = 0
-    private var line: Int
-    private var column = 1
+    private(set) var line: Int
+    private(set) var column = 1
     /// Open brackets, innermost last: decides whether a newline is a separator.
     private(set) var openBrackets: [Token] = []
 
@@ -21,7 +21,8 @@ struct Lexer {
         var lexer = Lexer(source, firstLine: firstLine)
         var tokens: [Token] = []
         while true {
-            let t = try lexer.next()
+            var t = try lexer.next()
+            t.end = SourcePos(line: lexer.line, column: lexer.column)
             tokens.append(t)
             if t.kind == .eof { break }
         }

@@ -65,7 +65,9 @@ struct Parser {
             if let open = unclosed.last {
                 text += " ('\(open.text)' opened at \(open.pos) is not closed)"
             }
-            return SyntaxError(message: text, pos: token.pos, incomplete: true)
+            // Point just past the last real token, on a line the user can see, not past the end.
+            let last = tokens.last { $0.kind != .newline && $0.kind != .eof }
+            return SyntaxError(message: text, pos: last?.end ?? token.pos, incomplete: true)
         }
         return SyntaxError(message: message, pos: token.pos, incomplete: false)
     }

@@ -33,6 +33,8 @@ struct Token: Equatable, Sendable {
     var text: String
     var number: Double = 0
     var pos: SourcePos
+    /// Just past the token's last character: errors at the end of the input point here.
+    var end: SourcePos? = nil
 
     /// How the token is named in error messages: `'('`, `end of input`, `identifier 'x'`.
     var display: String {
