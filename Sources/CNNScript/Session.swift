@@ -50,6 +50,11 @@ public final class Session {
             throw scriptError(file: e.file ?? file, at: e.pos ?? SourcePos(line: firstLine, column: 1), e.message)
         } catch let e as OpError {
             throw scriptError(file: file, at: SourcePos(line: firstLine, column: 1), e.description)
+        } catch let e as CancelledError {
+            throw e
+        } catch {
+            // Builtins convert their errors; this keeps the promise that run throws only ScriptError.
+            throw scriptError(file: file, at: SourcePos(line: firstLine, column: 1), "\(error)")
         }
     }
 

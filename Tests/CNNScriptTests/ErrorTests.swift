@@ -109,3 +109,20 @@ import Testing
         #expect(run("x = 1\nfn f() { x = 2\n x }\nprint(f(), x)").lines == ["2 1"])
     }
 }
+
+@Suite struct LimitTests {
+    @Test func deepRecursionThroughBlocksIsRefused() {
+        let r = run("fn f(n) {\n  if n > 0 { r = f(n - 1) } else { r = 0 }\n  r\n}\nf(100000)")
+        #expect(r.error?.message.contains("calls nested too deeply") == true)
+        #expect(run("fn f(n) {\n  if n > 0 { r = f(n - 1) } else { r = 0 }\n  r\n}\nf(150)", echo: .last).lines == ["0"])
+    }
+
+    @Test func longLoopsRunInReasonableTime() {
+        let r = run("s = 0\nfor i in range(20000) { s = s + i }\ns", echo: .last)
+        #expect(r.lines == ["199990000"])
+    }
+
+    @Test func hugeRangesAreRefused() {
+        #expect(run("range(1e12)").error?.message == "range: 1000000000000 values is more than the limit of 10000000")
+    }
+}

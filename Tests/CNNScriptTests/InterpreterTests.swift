@@ -97,6 +97,22 @@ import Testing
         #expect(echo("l = [[1, \"a\"], \"z\"]\nl[0][1] = \"q\"\nl") == "[[1, \"q\"], \"z\"]")
     }
 
+    @Test func tensorElementAssignment() {
+        let s = Session(output: { _ in })
+        let r = run("t = [[1, 2], [3, 4]]\nt[0, 1] = 9\nu = t\nt[1] = [7, 8]\nt[-2] = 0", session: s)
+        #expect(r.error == nil, "\(r.error?.rendered ?? "")")
+        guard case .tensor(let t)? = s.globals.lookup("t"), case .tensor(let u)? = s.globals.lookup("u") else {
+            Issue.record("not tensors"); return
+        }
+        #expect(t.scalars == [0, 0, 7, 8])
+        // Values do not alias: u kept the state at its assignment.
+        #expect(u.scalars == [1, 9, 3, 4])
+        expectError("t = [[1, 2], [3, 4]]\nt[2, 0] = 1", 2, 3, "index 2 is out of range for axis 0 of size 2")
+        expectError("t = [[1, 2], [3, 4]]\nt[0:1] = 1", 2, 2, "slices cannot be assigned")
+        expectError("t = [[1, 2], [3, 4]]\nt[0] = [1, 2, 3]", 2, 2, "cannot store a tensor 3 into a tensor slot of shape 2")
+        expectError("t = [1, 2]\nt[0, 0] = 1", 2, 2, "2 indices given for a tensor of rank 1")
+    }
+
     @Test func argsHoldTheScriptArguments() {
         #expect(run("args", echo: .last, args: ["one", "2"]).lines == ["[\"one\", \"2\"]"])
         #expect(run("len(args)", echo: .last).lines == ["0"])

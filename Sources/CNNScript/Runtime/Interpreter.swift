@@ -115,19 +115,62 @@ final class Interpreter {
             }
         case .index(let baseExpr, let items, let pos):
             let base = try evaluate(baseExpr, env)
-            guard case .list(var list) = base else {
-                throw RuntimeError("cannot assign into elements of \(base.brief) (only list elements can be assigned; build a new tensor instead)", at: pos)
+            let updated: Value
+            switch base {
+            case .list(var list):
+                guard items.count == 1, case .single(let indexExpr) = items[0] else {
+                    throw RuntimeError("a list element is assigned with one index, as in l[0] = v", at: pos)
+                }
+                let i = try listIndex(try evaluate(indexExpr, env), count: list.count, at: indexExpr.pos)
+                list[i] = value
+                updated = .list(list)
+            case .tensor(let t):
+                var indices: [(Int, SourcePos)] = []
+                for item in items {
+                    guard case .single(let e) = item, let i = try optionalInt(e, env) else {
+                        throw RuntimeError("tensor elements are assigned with integer indices, as in x[0, 2] = v (slices cannot be assigned)", at: pos)
+                    }
+                    indices.append((i, e.pos))
+                }
+                updated = .tensor(try Interpreter.setting(t, at: indices, to: value, pos: pos))
+            default:
+                throw RuntimeError("cannot assign into elements of \(base.brief) (only list and tensor elements can be assigned)", at: pos)
             }
-            guard items.count == 1, case .single(let indexExpr) = items[0] else {
-                throw RuntimeError("a list element is assigned with one index, as in l[0] = v", at: pos)
-            }
-            let i = try listIndex(try evaluate(indexExpr, env), count: list.count, at: indexExpr.pos)
-            list[i] = value
             guard let baseTarget = try? Parser.targetOf(baseExpr) else {
-                throw RuntimeError("cannot assign into a list that is not stored in a variable", at: pos)
+                throw RuntimeError("cannot assign into a value that is not stored in a variable", at: pos)
             }
-            try assign(baseTarget, .list(list), env)
+            try assign(baseTarget, updated, env)
         }
+    }
+
+    /// `x[i, j] = v`: replaces the sub-tensor at leading integer indices with a number (every element)
+    /// or a tensor of the sub-tensor's shape.
+    static func setting(_ t: Tensor, at indices: [(Int, SourcePos)], to value: Value, pos: SourcePos) throws -> Tensor {
+        guard indices.count <= t.rank else {
+            throw RuntimeError("\(indices.count) indices given for a tensor of rank \(t.rank)", at: pos)
+        }
+        let strides = t.strides
+        var offset = 0
+        for (axis, (i, ipos)) in indices.enumerated() {
+            let n = t.shape[axis]
+            let j = i < 0 ? i + n : i
+            guard j >= 0, j < n else {
+                throw RuntimeError("index \(i) is out of range for axis \(axis) of size \(n)", at: ipos)
+            }
+            offset += j * strides[axis]
+        }
+        let subShape = Array(t.shape[indices.count...])
+        let size = subShape.reduce(1, *)
+        var result = t
+        switch value {
+        case .number(let n):
+            for k in 0..<size { result.scalars[offset + k] = Float(n) }
+        case .tensor(let v) where v.count == 1 || v.shape == subShape:
+            for k in 0..<size { result.scalars[offset + k] = v.count == 1 ? v.scalars[0] : v.scalars[k] }
+        default:
+            throw RuntimeError("cannot store \(value.brief) into a tensor slot of shape \(Shape.describe(subShape)) (give a number or a tensor of that shape)", at: pos)
+        }
+        return result
     }
 
     func makeFunction(_ decl: FunctionDecl, _ env: Environment) throws -> Function {
