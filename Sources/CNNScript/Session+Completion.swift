@@ -83,6 +83,8 @@ enum Completion {
 
     /// The candidate closest to a misspelt name, when it is close enough to be a likely typo.
     static func nearest(_ name: String, among candidates: [String]) -> String? {
+        // Two-letter names are one typo away from too many others for a guess to help.
+        guard name.count > 2 else { return nil }
         let limit = max(1, name.count / 3)
         var best: (String, Int)?
         for c in Set(candidates) where c != name {

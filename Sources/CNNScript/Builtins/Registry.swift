@@ -82,7 +82,8 @@ struct BoundArguments {
                 guard let p = params.first(where: { $0.name == label && $0.passing != .variadic }) else {
                     let valid = params.filter { $0.passing != .variadic }.map { "\($0.name):" }
                     let list = valid.isEmpty ? "it takes no labels" : "valid labels: \(valid.joined(separator: ", "))"
-                    throw RuntimeError("\(function): unknown label '\(label):' (\(list))", at: arg.pos)
+                    let near = Completion.nearest(label, among: valid.map { String($0.dropLast()) }).map { ", did you mean '\($0):'?" } ?? ""
+                    throw RuntimeError("\(function): unknown label '\(label):'\(near) (\(list))", at: arg.pos)
                 }
                 guard bound.values[p.name] == nil else {
                     throw RuntimeError("\(function): '\(p.name)' is given twice (by position and by label)", at: arg.pos)

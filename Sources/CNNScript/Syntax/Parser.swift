@@ -370,6 +370,9 @@ struct Parser {
                 args.append(Argument(label: start.text, value: try expression(), pos: start.pos))
             } else {
                 let value = try expression()
+                if check(.assign), case .name(let name) = value.kind {
+                    throw error("labeled arguments are written with ':', as in \(name): value", at: peek)
+                }
                 if let label = firstLabel {
                     throw SyntaxError(message: "positional argument after labeled argument '\(label):' (put positional arguments first)", pos: value.pos, incomplete: false)
                 }
