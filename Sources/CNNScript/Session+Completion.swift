@@ -1,11 +1,14 @@
 import CNNKit
+import Foundation
 
 extension Session {
-    /// Completion candidates for the word that ends at the end of `prefix`: after `x.` the members of
+    /// Completion candidates for the word that ends at the end of `prefix`: inside a string, the names
+    /// of files (`load("data/tr` → `train.npy`, directories with a trailing `/`); after `x.` the members of
     /// `x`; otherwise the labels of the function being called (`stride:`), variables, builtins and
     /// keywords. Each candidate is the whole word, to replace the partial one.
     public func completions(for prefix: String) -> [String] {
         let chars = Array(prefix)
+        if let path = Completion.openString(chars) { return Completion.files(matching: path) }
         var start = chars.count
         while start > 0, chars[start - 1].isLetter || chars[start - 1].isNumber || chars[start - 1] == "_" { start -= 1 }
         let word = String(chars[start...])
@@ -56,6 +59,44 @@ extension Session {
 }
 
 enum Completion {
+    /// The text of the string literal still open at the end of `chars`, or nil when none is open.
+    static func openString(_ chars: [Character]) -> String? {
+        var inString = false
+        var start = 0
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if inString {
+                if c == "\\" { i += 1 } else if c == "\"" { inString = false }
+            } else if c == "#" {
+                return nil
+            } else if c == "\"" {
+                inString = true
+                start = i + 1
+            }
+            i += 1
+        }
+        return inString ? String(chars[min(start, chars.count)...]) : nil
+    }
+
+    /// Entries of the directory part of `path` whose names start with its last part.
+    static func files(matching path: String) -> [String] {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[...$0]) } ?? ""
+        let partial = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let expanded = dir.hasPrefix("~") ? (dir as NSString).expandingTildeInPath : dir
+        let listing = (try? FileManager.default.contentsOfDirectory(atPath: expanded.isEmpty ? "." : expanded)) ?? []
+        var names: [String] = []
+        for name in listing.sorted() where name.hasPrefix(partial) && (partial.hasPrefix(".") || !name.hasPrefix(".")) {
+            var isDir: ObjCBool = false
+            let full = (expanded.isEmpty ? "" : expanded.hasSuffix("/") ? expanded : expanded + "/") + name
+            _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDir)
+            names.append(isDir.boolValue ? name + "/" : name)
+            if names.count >= 200 { break }
+        }
+        return names
+    }
+
     /// The name of the function whose argument list is open at the end of `chars`, if any.
     static func enclosingCall(_ chars: [Character]) -> String? {
         var depth = 0

@@ -12,6 +12,10 @@ public final class Session {
     var printOptions = PrintOptions()
     /// The session's random generator: `rand`, `randn`, `dropout` draw from it; `seed(n)` resets it.
     var rng: RandomSource
+    /// Called at every statement and loop iteration; throws `CancelledError` to stop the run. The host
+    /// sets and clears the engine's flag (`Engine.requestCancel()` from its SIGINT handler); tests
+    /// replace this to interrupt one session without touching that process-wide flag.
+    var checkCancel: () throws -> Void = { try Engine.checkCancel() }
     /// `_`: the last value an expression statement printed.
     var lastValue: Value = .none
     /// The file being run, for functions defined in it.
@@ -34,8 +38,6 @@ public final class Session {
     /// first line in error messages (pipes feed statement by statement). Throws `ScriptError`, or
     /// `CancelledError` when `Engine.requestCancel()` was called during the run.
     public func run(_ source: String, file: String, firstLine: Int = 1, echo: EchoMode = .all) throws {
-        // A cancel requested while nothing was running belongs to no one: start clean.
-        Engine.clearCancel()
         remember(source, file: file, firstLine: firstLine)
         currentFile = file
         let stmts: [Stmt]

@@ -1,5 +1,6 @@
 @testable import CNNScript
 import CNNKit
+import Foundation
 import Testing
 
 @Suite struct RegistryTests {
@@ -82,5 +83,21 @@ import Testing
         #expect(s.completions(for: "t.sh") == ["shape"])
         #expect(s.completions(for: "print(t.") == Interpreter.tensorMembers)
         #expect(s.completions(for: "nothing.sh").isEmpty)
+    }
+
+    @Test func filesInsideStrings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-complete-\(getpid())")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("imgs"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for f in ["train.npy", "test.npy", ".hidden"] {
+            _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(f).path, contents: Data())
+        }
+        let s = Session(output: { _ in })
+        #expect(s.completions(for: "x = load(\"\(dir.path)/t") == ["test.npy", "train.npy"])
+        #expect(s.completions(for: "load(\"\(dir.path)/") == ["imgs/", "test.npy", "train.npy"])
+        #expect(s.completions(for: "load(\"\(dir.path)/.h") == [".hidden"])
+        // A closed string is not completed as a path; an escaped quote does not close one.
+        #expect(!s.completions(for: "print(\"a\") + le").isEmpty)
+        #expect(s.completions(for: "print(\"say \\\"hi\\\"\", load(\"\(dir.path)/tr") == ["train.npy"])
     }
 }

@@ -138,7 +138,7 @@ extension Builtins {
                 var times: [Double] = []
                 var total = 0.0
                 while true {
-                    try Engine.checkCancel()
+                    try i.session.checkCancel()
                     let start = DispatchTime.now().uptimeNanoseconds
                     _ = try i.callPositional(target, [], at: a.callPos)
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

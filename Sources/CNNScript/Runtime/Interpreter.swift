@@ -1,8 +1,8 @@
 import CNNKit
 
 /// Walks the syntax tree. It never touches the terminal: whatever the program shows goes to
-/// `session.output`. Every statement and loop iteration checks `Engine.checkCancel()`, so Ctrl-C stops
-/// a running script between steps.
+/// `session.output`. Every statement and loop iteration checks for a cancel (`Engine.checkCancel()`
+/// unless a test replaced `session.checkCancel`), so Ctrl-C stops a running script between steps.
 final class Interpreter {
     unowned let session: Session
     let globals: Environment
@@ -27,7 +27,7 @@ final class Interpreter {
     /// Runs top-level statements, echoing expression values as `echo` asks.
     func run(_ stmts: [Stmt], echo: EchoMode) throws {
         for (i, stmt) in stmts.enumerated() {
-            try Engine.checkCancel()
+            try session.checkCancel()
             if case .expression(let e) = stmt.kind {
                 let value = try evaluate(e, globals)
                 let shown = !stmt.silenced && (echo == .all || (echo == .last && i == stmts.count - 1))
@@ -44,7 +44,7 @@ final class Interpreter {
     /// Runs a statement; returns the value of an expression statement (for a function body's result).
     @discardableResult
     func execute(_ stmt: Stmt, _ env: Environment) throws -> Value {
-        try Engine.checkCancel()
+        try session.checkCancel()
         switch stmt.kind {
         case .expression(let e):
             return try evaluate(e, env)
@@ -75,7 +75,7 @@ final class Interpreter {
                 throw RuntimeError("for: cannot loop over \(sequence.brief) (loop over a list, range(n) or a tensor's first axis)", at: sequenceExpr.pos)
             }
             for item in items {
-                try Engine.checkCancel()
+                try session.checkCancel()
                 env.define(name, item)
                 for s in body { try execute(s, env) }
             }
