@@ -127,3 +127,14 @@ import Testing
         #expect(run("range(1e12)").error?.message == "range: 1000000000000 values is more than the limit of 10000000")
     }
 }
+
+@Suite struct NestingTests {
+    @Test func listsBuiltInALoopCannotNestWithoutBound() {
+        let r = run("l = [\"x\"]\nfor i in range(1000) { l = [l, \"y\"] }")
+        #expect(r.error?.message == "lists nested more than 100 deep are not supported")
+        #expect(r.error?.line == 2 && r.error?.column == 28)
+        let r2 = run("l = [\"x\", \"y\"]\nfor i in range(1000) { l[0] = l }")
+        #expect(r2.error?.message == "lists nested more than 100 deep are not supported")
+        #expect(run("l = [\"x\"]\nfor i in range(50) { l = [l, \"y\"] }\nprint(len(l))").lines == ["2"])
+    }
+}

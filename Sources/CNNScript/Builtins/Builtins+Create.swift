@@ -25,14 +25,14 @@ extension Builtins {
             body: { a, _ in .tensor(try Tensor.ones(try a.shapeFromRest("shape"))) }),
         Builtin(
             name: "full", group: .create,
-            summary: "A tensor of `shape` filled with `value`.",
+            summary: "A tensor of shape filled with value.",
             parameters: [.required("shape", "the dimensions, e.g. [2, 3]"), .required("value", "the fill value")],
             shapes: "→ shape",
             example: "full([2, 3], 7)",
             body: { a, _ in .tensor(try Tensor.full(try a.ints("shape"), value: try a.float("value"))) }),
         Builtin(
             name: "rand", group: .create,
-            summary: "Uniform random values in [0, 1), from the session's generator or a fresh one seeded by `seed:`.",
+            summary: "Uniform random values in [0, 1), from the session's generator or a fresh one seeded by seed:.",
             parameters: [.variadic("shape", "the dimensions, as rand(2, 3) or rand([2, 3])"),
                          .labeled("seed", .none, shown: "", "an integer for a reproducible draw that leaves the session's generator alone")],
             shapes: "→ shape",
@@ -43,7 +43,7 @@ extension Builtins {
             }),
         Builtin(
             name: "randn", group: .create,
-            summary: "Standard normal random values, from the session's generator or a fresh one seeded by `seed:`.",
+            summary: "Standard normal random values, from the session's generator or a fresh one seeded by seed:.",
             parameters: [.variadic("shape", "the dimensions, as randn(2, 3) or randn([2, 3])"),
                          .labeled("seed", .none, shown: "", "an integer for a reproducible draw that leaves the session's generator alone")],
             shapes: "→ shape",
@@ -69,7 +69,7 @@ extension Builtins {
             }),
         Builtin(
             name: "linspace", group: .create,
-            summary: "`n` evenly spaced values from start to end, both included (NumPy's linspace).",
+            summary: "n evenly spaced values from start to end, both included (NumPy's linspace).",
             parameters: [.required("start", "the first value"), .required("end", "the last value"),
                          .positional("n", .number(50), "how many values")],
             shapes: "→ n",

@@ -127,7 +127,7 @@ enum BuiltinGroup: String, CaseIterable {
         case .signal: return "Convolution as math, image kernels"
         case .files: return "Files"
         case .views: return "Views"
-        case .session: return "Session"
+        case .session: return "Session and utilities"
         }
     }
 }

@@ -124,6 +124,9 @@ final class Interpreter {
                 let i = try listIndex(try evaluate(indexExpr, env), count: list.count, at: indexExpr.pos)
                 list[i] = value
                 updated = .list(list)
+                guard updated.nesting <= Value.maxNesting else {
+                    throw RuntimeError("lists nested more than \(Value.maxNesting) deep are not supported", at: pos)
+                }
             case .tensor(let t):
                 var indices: [(Int, SourcePos)] = []
                 for item in items {
@@ -326,7 +329,13 @@ final class Interpreter {
             default: return false
             }
         }
-        guard numeric else { return .list(values) }
+        guard numeric else {
+            let list = Value.list(values)
+            guard list.nesting <= Value.maxNesting else {
+                throw RuntimeError("lists nested more than \(Value.maxNesting) deep are not supported", at: pos)
+            }
+            return list
+        }
         do {
             guard let t = try Convert.stack(values) else { return .list(values) }
             return .tensor(t)

@@ -77,6 +77,24 @@ enum Value {
         }
     }
 
+    /// Lists may nest at most this deep, so printing and comparing them (recursive) cannot exhaust
+    /// the stack, however a loop builds them.
+    static let maxNesting = 100
+
+    /// How deeply lists nest inside this value (0 for anything but a list), counting no further than
+    /// `maxNesting + 1`.
+    var nesting: Int {
+        guard case .list(let items) = self else { return 0 }
+        var deepest = 0
+        for item in items {
+            if case .list = item {
+                deepest = Swift.max(deepest, item.nesting)
+                if deepest > Value.maxNesting { break }
+            }
+        }
+        return deepest + 1
+    }
+
     /// The number this value stands for: a number, or the single value of a one-element tensor.
     var asNumber: Double? {
         switch self {
