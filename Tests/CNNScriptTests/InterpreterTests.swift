@@ -71,6 +71,10 @@ import Testing
         #expect(echo("fn fact(n) { if n <= 1 { r = 1 } else { r = n * fact(n - 1) }\n r }\nfact(10)") == "3628800")
         #expect(echo("apply = fn(f, v) = f(v)\napply(fn(x) = x * 3, 4)") == "12")
         #expect(echo("fn f(a) = a\n f") == "<fn f(a)>")
+        // An `if` that ends a body gives the value of the branch taken; a loop gives none.
+        #expect(run("fn sign(v) { if v < 0 { -1 } else if v == 0 { 0 } else { 1 } }\nprint(sign(-5), sign(0), sign(3))").lines == ["-1 0 1"])
+        #expect(run("fn f(v) { if v { 1 } }\nprint(f(false))").lines == ["none"])
+        #expect(run("fn f() { for i in range(2) { i } }\nprint(f())").lines == ["none"])
     }
 
     @Test func pipes() {

@@ -41,7 +41,8 @@ final class Interpreter {
         }
     }
 
-    /// Runs a statement; returns the value of an expression statement (for a function body's result).
+    /// Runs a statement. Its value — an expression's, or that of the branch an `if` took — becomes a
+    /// function's result when the statement ends the function's body.
     @discardableResult
     func execute(_ stmt: Stmt, _ env: Environment) throws -> Value {
         try session.checkCancel()
@@ -82,14 +83,24 @@ final class Interpreter {
         case .ifChain(let branches, let elseBlock):
             for (condition, body) in branches {
                 guard try truth(condition, env) else { continue }
-                for s in body { try execute(s, env) }
-                return .none
+                return try executeBlock(body, env)
             }
-            for s in elseBlock ?? [] { try execute(s, env) }
+            return try executeBlock(elseBlock ?? [], env)
         case .block(let body):
-            for s in body { try execute(s, env) }
+            return try executeBlock(body, env)
         }
         return .none
+    }
+
+    /// Runs statements in order. The value is the last statement's unless a `;` silenced it, so
+    /// `fn sign(v) { if v < 0 { -1 } else { 1 } }` gives -1 or 1.
+    func executeBlock(_ stmts: [Stmt], _ env: Environment) throws -> Value {
+        var result = Value.none
+        for (i, s) in stmts.enumerated() {
+            let v = try execute(s, env)
+            if i == stmts.count - 1 && !s.silenced { result = v }
+        }
+        return result
     }
 
     private func truth(_ e: Expr, _ env: Environment) throws -> Bool {
@@ -178,12 +189,7 @@ final class Interpreter {
                     case .expression(let e):
                         return try evaluate(e, local)
                     case .block(let stmts):
-                        var result = Value.none
-                        for (i, s) in stmts.enumerated() {
-                            let v = try execute(s, local)
-                            if i == stmts.count - 1, case .expression = s.kind, !s.silenced { result = v }
-                        }
-                        return result
+                        return try executeBlock(stmts, local)
                     }
                 } catch var e as RuntimeError {
                     if e.file == nil { e.file = decl.file }

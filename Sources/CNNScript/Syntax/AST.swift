@@ -27,7 +27,7 @@ struct ParamDecl {
 }
 
 /// A user function: `fn name(a, b = 2) = expr`, `fn name(a) { stmts }` or the anonymous `fn(a) = expr`.
-/// A block body's value is the value of its last statement when that is an expression.
+/// A block body's value is the value of its last statement (an expression, or the branch an `if` took).
 final class FunctionDecl {
     enum Body { case expression(Expr), block([Stmt]) }
     let name: String?
