@@ -121,8 +121,9 @@ final class Interpreter {
             guard case .object(let o) = base else {
                 throw RuntimeError("cannot assign to member '\(name)' of \(base.brief)", at: pos)
             }
-            do { try o.setMember(name, value) } catch let e as RuntimeError {
-                throw RuntimeError(e.message, at: e.pos ?? pos)
+            _ = try placed(pos) {
+                try o.setMember(name, value)
+                return .none
             }
         case .index(let baseExpr, let items, let pos):
             let base = try evaluate(baseExpr, env)
