@@ -101,7 +101,7 @@ extension Builtins {
                     if case .builtin(let b) = f.kind { i.emit(help(b)) } else { i.emit("fn \(f.signature)\n  a function defined in this session") }
                 case .string(let s):
                     if let b = byName[s] { i.emit(help(b)) }
-                    else if s == "syntax" { i.emit(syntaxHelp) }
+                    else if s == "syntax" || TokenKind.keywords[s] != nil { i.emit(syntaxHelp) }
                     else {
                         let near = Completion.nearest(s, among: all.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
                         throw RuntimeError("help: no builtin named \(Value.quote(s))\(near); help() lists them all", at: a.pos("name"))

@@ -151,7 +151,7 @@ final class Interpreter {
             default:
                 throw RuntimeError("cannot assign into elements of \(base.brief) (only list and tensor elements can be assigned)", at: pos)
             }
-            guard let baseTarget = try? Parser.targetOf(baseExpr) else {
+            guard let baseTarget = Parser.assignable(baseExpr) else {
                 throw RuntimeError("cannot assign into a value that is not stored in a variable", at: pos)
             }
             try assign(baseTarget, updated, env)
@@ -356,17 +356,5 @@ extension Value {
     var isNone: Bool {
         if case .none = self { return true }
         return false
-    }
-}
-
-extension Parser {
-    /// The assignment target an expression denotes (for writing a modified list back).
-    static func targetOf(_ e: Expr) throws -> Target {
-        switch e.kind {
-        case .name(let n): return .name(n, e.pos)
-        case .member(let b, let n): return .member(b, n, e.pos)
-        case .index(let b, let items): return .index(b, items, e.pos)
-        default: throw RuntimeError("not assignable", at: e.pos)
-        }
     }
 }

@@ -158,12 +158,19 @@ struct Parser {
     }
 
     private func target(_ e: Expr) throws -> Target {
+        guard let t = Parser.assignable(e) else {
+            throw SyntaxError(message: "cannot assign to this expression (assign to a name, a member or an index)", pos: e.pos, incomplete: false)
+        }
+        return t
+    }
+
+    /// The assignment target an expression denotes: a name, a member or an index; nil for anything else.
+    static func assignable(_ e: Expr) -> Target? {
         switch e.kind {
         case .name(let n): return .name(n, e.pos)
         case .member(let base, let n): return .member(base, n, e.pos)
         case .index(let base, let items): return .index(base, items, e.pos)
-        default:
-            throw SyntaxError(message: "cannot assign to this expression (assign to a name, a member or an index)", pos: e.pos, incomplete: false)
+        default: return nil
         }
     }
 
