@@ -77,6 +77,13 @@ import Testing
         #expect(run("fn f() { for i in range(2) { i } }\nprint(f())").lines == ["none"])
     }
 
+    @Test func blockLambdasSpanLinesInsideArguments() {
+        let src = "fn apply(f, v) = f(v)\nr = apply(fn(v) {\n  w = v * 2\n  w + 1\n}, 3)\nprint(r)"
+        #expect(run(src).lines == ["7"])
+        #expect(Session.isIncomplete("apply(fn(v) {\n  w = v * 2"))
+        #expect(!Session.isIncomplete("apply(fn(v) {\n  w = v * 2\n}, 3)"))
+    }
+
     @Test func pipes() {
         #expect(echo("fn add(a, b) = a + b\nfn dbl(a) = 2 * a\n3 |> add(4) |> dbl") == "14")
         #expect(echo("\"x\" |> len") == "1")
@@ -176,6 +183,7 @@ import Testing
         #expect(run("help(\"maxpool\")").output.contains("stride: k"))
         #expect(run("help()").output.contains("CNN ops"))
         #expect(run("help(\"syntax\")").output.contains("|>"))
+        #expect(run("help(\"for\")").output.contains("for i in range(3)"))
         #expect(run("help(\"convv\")").error?.message == "help: no builtin named \"convv\" (did you mean 'conv'?); help() lists them all")
         #expect(run("b = 2\na = \"s\"\nvars()").lines == ["a  string \"s\"", "b  number 2"])
     }
