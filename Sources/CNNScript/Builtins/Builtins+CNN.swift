@@ -1,0 +1,175 @@
+import CNNKit
+
+extension Builtins {
+    private static let strideDoc = "s or [sh, sw]"
+    private static let padDoc = "p, [ph, pw], [top, left, bottom, right], \"same\" or \"valid\""
+
+    /// `relu sigmoid tanh`: elementwise, any shape.
+    private static func activation(_ name: String, _ summary: String, _ f: @escaping (Tensor) -> Tensor) -> Builtin {
+        Builtin(name: name, group: .cnn, summary: summary,
+                parameters: [.required("x", "a tensor")],
+                shapes: "x → same shape",
+                example: "\(name)(tensor([-1, 0, 2]))",
+                body: { a, _ in .tensor(f(try a.tensor("x"))) })
+    }
+
+    static let cnn: [Builtin] = [
+        Builtin(
+            name: "conv", group: .cnn,
+            summary: "2-D convolution as CNN frameworks compute it: a cross-correlation (the kernel is not flipped; convolve() flips it).",
+            parameters: [.required("x", "input, N×C×H×W (C×H×W or H×W: one image, the result keeps the rank)"),
+                         .required("w", "weight K×(C/groups)×R×S, or R×S to filter every channel separately"),
+                         .optional("b", "bias of K values"),
+                         .labeled("stride", .number(1), strideDoc),
+                         .labeled("pad", .number(0), padDoc),
+                         .labeled("dilation", .number(1), "s or [dh, dw]: spacing of the kernel taps"),
+                         .labeled("groups", .number(1), "split channels into groups (C and K divisible by it)")],
+            shapes: "x: N×C×H×W, w: K×(C/groups)×R×S, b: K → N×K×P×Q with P = floor((H + pads - dilation·(R-1) - 1) / stride) + 1",
+            notes: "Like PyTorch's conv2d (and ONNX Conv), this is cross-correlation; \"same\" padding works at any stride,\nthe extra pixel going to the end as ONNX's SAME_UPPER.",
+            example: "conv(randn(1, 1, 5, 5, seed:1), ones(1, 1, 3, 3), pad:1)",
+            body: { a, _ in
+                .tensor(try Tensor.conv(try a.tensor("x"), try a.tensor("w"), bias: try a.optionalTensor("b"),
+                                        stride: try a.size2("stride"), padding: try a.padding("pad"),
+                                        dilation: try a.size2("dilation"), groups: try a.positiveInt("groups")))
+            }),
+        Builtin(
+            name: "maxpool", group: .cnn,
+            summary: "Max pooling over k×k windows; stride defaults to the kernel size.",
+            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)"),
+                         .required("k", "window size, k or [kh, kw]"),
+                         .labeled("stride", .none, shown: "k", strideDoc),
+                         .labeled("pad", .number(0), padDoc + " (padding never wins the max)"),
+                         .labeled("dilation", .number(1), "s or [dh, dw]"),
+                         .labeled("ceil", .bool(false), "round the output size up (PyTorch's ceil_mode)")],
+            shapes: "N×C×H×W → N×C×P×Q",
+            example: "maxpool(reshape(arange(16), [1, 1, 4, 4]), 2)",
+            body: { a, _ in
+                .tensor(try Tensor.maxPool(try a.tensor("x"), kernel: try a.size2("k"), stride: try a.optionalSize2("stride"),
+                                           padding: try a.padding("pad"), dilation: try a.size2("dilation"),
+                                           ceilMode: try a.bool("ceil")))
+            }),
+        Builtin(
+            name: "avgpool", group: .cnn,
+            summary: "Average pooling over k×k windows; stride defaults to the kernel size.",
+            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)"),
+                         .required("k", "window size, k or [kh, kw]"),
+                         .labeled("stride", .none, shown: "k", strideDoc),
+                         .labeled("pad", .number(0), padDoc),
+                         .labeled("ceil", .bool(false), "round the output size up (PyTorch's ceil_mode)"),
+                         .labeled("count_pad", .bool(true), "count padding cells in the divisor (PyTorch's count_include_pad, default true; ONNX's default is false)")],
+            shapes: "N×C×H×W → N×C×P×Q",
+            example: "avgpool(reshape(arange(16), [1, 1, 4, 4]), 2)",
+            body: { a, _ in
+                .tensor(try Tensor.avgPool(try a.tensor("x"), kernel: try a.size2("k"), stride: try a.optionalSize2("stride"),
+                                           padding: try a.padding("pad"), ceilMode: try a.bool("ceil"),
+                                           countPad: try a.bool("count_pad")))
+            }),
+        Builtin(
+            name: "gavgpool", group: .cnn,
+            summary: "Global average pooling: the mean of each channel.",
+            parameters: [.required("x", "input, N×C×H×W")],
+            shapes: "N×C×H×W → N×C×1×1",
+            example: "gavgpool(ones(1, 2, 3, 3))",
+            body: { a, _ in .tensor(try Tensor.globalAvgPool(try a.tensor("x"))) }),
+        Builtin(
+            name: "gmaxpool", group: .cnn,
+            summary: "Global max pooling: the maximum of each channel.",
+            parameters: [.required("x", "input, N×C×H×W")],
+            shapes: "N×C×H×W → N×C×1×1",
+            example: "gmaxpool(ones(1, 2, 3, 3))",
+            body: { a, _ in .tensor(try Tensor.globalMaxPool(try a.tensor("x"))) }),
+        Builtin(
+            name: "flatten", group: .cnn,
+            summary: "Flattens the axes from axis: on into one (axis 1 keeps the batch axis, as PyTorch's Flatten).",
+            parameters: [.required("x", "a tensor"), .labeled("axis", .number(1), "the first axis to merge")],
+            shapes: "N×C×H×W → N×(C·H·W)",
+            example: "flatten(zeros(2, 3, 4, 4))",
+            body: { a, _ in .tensor(try a.tensor("x").flatten(axis: try a.int("axis"))) }),
+        Builtin(
+            name: "linear", group: .cnn,
+            summary: "A fully connected layer: x·wᵀ + b, with w stored out×in as in PyTorch.",
+            parameters: [.required("x", "input, …×in"), .required("w", "weight, out×in"), .optional("b", "bias of out values")],
+            shapes: "x: …×in, w: out×in, b: out → …×out",
+            example: "linear(ones(2, 3), ones(4, 3))",
+            body: { a, _ in .tensor(try Tensor.linear(try a.tensor("x"), try a.tensor("w"), bias: try a.optionalTensor("b"))) }),
+        activation("relu", "max(x, 0), elementwise.") { $0.relu() },
+        Builtin(
+            name: "leaky_relu", group: .cnn,
+            summary: "x where x > 0, slope·x elsewhere.",
+            parameters: [.required("x", "a tensor"), .labeled("slope", .number(0.01), "the slope for negative x")],
+            shapes: "x → same shape",
+            example: "leaky_relu(tensor([-1, 2]), slope:0.1)",
+            body: { a, _ in .tensor(try a.tensor("x").leakyRelu(slope: try a.float("slope"))) }),
+        activation("sigmoid", "1 / (1 + e^-x), elementwise.") { $0.sigmoid() },
+        activation("tanh", "Hyperbolic tangent, elementwise.") { $0.tanh() },
+        Builtin(
+            name: "softmax", group: .cnn,
+            summary: "e^x normalised to sum to 1 along axis: (computed stably).",
+            parameters: [.required("x", "a tensor"), .labeled("axis", .number(-1), "the axis that sums to 1")],
+            shapes: "x → same shape",
+            example: "softmax(tensor([1, 2, 3]))",
+            body: { a, _ in .tensor(try a.tensor("x").softmax(axis: try a.int("axis"))) }),
+        Builtin(
+            name: "log_softmax", group: .cnn,
+            summary: "log(softmax(x)) along axis:, computed without overflow.",
+            parameters: [.required("x", "a tensor"), .labeled("axis", .number(-1), "the normalised axis")],
+            shapes: "x → same shape",
+            example: "log_softmax(tensor([1, 2, 3]))",
+            body: { a, _ in .tensor(try a.tensor("x").logSoftmax(axis: try a.int("axis"))) }),
+        Builtin(
+            name: "batchnorm", group: .cnn,
+            summary: "Inference-form batch normalisation over axis 1: (x - mean) / sqrt(var + eps) · scale + bias.",
+            parameters: [.required("x", "input, N×C×…"), .required("scale", "C values (γ)"), .required("bias", "C values (β)"),
+                         .required("mean", "C running means"), .required("var", "C running variances"),
+                         .labeled("eps", .number(1e-5), "added to the variance")],
+            shapes: "x: N×C×H×W, scale/bias/mean/var: C → N×C×H×W",
+            example: "batchnorm(ones(1, 2, 2, 2), ones(2), zeros(2), zeros(2), ones(2))",
+            body: { a, _ in
+                .tensor(try Tensor.batchNorm(try a.tensor("x"), scale: try a.tensor("scale"), bias: try a.tensor("bias"),
+                                             mean: try a.tensor("mean"), variance: try a.tensor("var"), eps: try a.float("eps")))
+            }),
+        Builtin(
+            name: "dropout", group: .cnn,
+            summary: "Identity unless training: true; then zeroes each value with probability p and scales the rest by 1/(1-p).",
+            parameters: [.required("x", "a tensor"), .labeled("p", .number(0.5), "drop probability in [0, 1)"),
+                         .labeled("training", .bool(false), "apply the dropout (draws from the session's generator)")],
+            shapes: "x → same shape",
+            example: "dropout(ones(2, 4), p:0.5, training:true)",
+            body: { a, i in
+                let p = try a.number("p")
+                guard p >= 0, p < 1 else { throw a.fail("p", "a probability in [0, 1)", got: a["p"]) }
+                return .tensor(try a.tensor("x").dropout(p: Float(p), training: try a.bool("training"), using: &i.session.rng))
+            }),
+        Builtin(
+            name: "im2col", group: .cnn,
+            summary: "The matrix conv multiplies: each column holds one receptive field, unrolled.",
+            parameters: [.required("x", "input, N×C×H×W (or C×H×W)"),
+                         .required("k", "kernel size: k, [kh, kw], or a weight tensor (its last two dims)"),
+                         .labeled("stride", .number(1), strideDoc),
+                         .labeled("pad", .number(0), padDoc),
+                         .labeled("dilation", .number(1), "s or [dh, dw]")],
+            shapes: "N×C×H×W → N×(C·R·S)×(P·Q)",
+            example: "im2col(reshape(arange(16), [1, 1, 4, 4]), 3)",
+            body: { a, _ in
+                .tensor(try Tensor.im2col(try a.tensor("x"), kernel: try a.kernelSize("k"), stride: try a.size2("stride"),
+                                          padding: try a.padding("pad"), dilation: try a.size2("dilation")))
+            }),
+    ]
+}
+
+extension BoundArguments {
+    /// A kernel size for im2col: `k`, `[kh, kw]`, or a weight tensor of rank ≥ 2 (its last two dims).
+    func kernelSize(_ name: String) throws -> Size2 {
+        if case .tensor(let t) = self[name], t.rank >= 2 {
+            let kh = t.shape[t.rank - 2], kw = t.shape[t.rank - 1]
+            guard kh > 0, kw > 0 else { throw fail(name, "a weight with a non-empty kernel", got: self[name]) }
+            return Size2(kh, kw)
+        }
+        let v = self[name]
+        if let list = Convert.ints(v), list.allSatisfy({ $0 > 0 }) {
+            if list.count == 1 { return Size2(list[0]) }
+            if list.count == 2 { return Size2(list[0], list[1]) }
+        }
+        throw fail(name, "a positive integer, [kh, kw] or a weight tensor", got: v)
+    }
+}

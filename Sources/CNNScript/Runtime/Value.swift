@@ -1,0 +1,179 @@
+import CNNKit
+
+/// A value of the language. Layers, models and data sets plug in as `.object` (see `ScriptObject`), so
+/// new kinds of value do not need a new case here.
+enum Value {
+    case none
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case tensor(Tensor)
+    case list([Value])
+    case function(Function)
+    case object(ScriptObject)
+
+    /// `number`, `tensor 2×3`, …: how error messages and `vars()` name the kind of a value.
+    var typeName: String {
+        switch self {
+        case .none: return "none"
+        case .bool: return "bool"
+        case .number: return "number"
+        case .string: return "string"
+        case .tensor: return "tensor"
+        case .list: return "list"
+        case .function: return "function"
+        case .object(let o): return o.typeName
+        }
+    }
+
+    /// A short description for messages: `"x"`, `2.5`, `a tensor 2×3`, `a list of 3 values`.
+    var brief: String {
+        switch self {
+        case .none: return "none"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return Value.formatNumber(n)
+        case .string(let s): return Value.quote(s)
+        case .tensor(let t): return "a tensor \(Shape.describe(t.shape))"
+        case .list(let items): return items.count == 1 ? "a list of 1 value" : "a list of \(items.count) values"
+        case .function(let f): return "the function \(f.name)"
+        case .object(let o): return "a \(o.typeName)"
+        }
+    }
+
+    /// Integers print without `.0` (`3`), other numbers in their shortest exact form (`0.5`, `1e-05`).
+    static func formatNumber(_ n: Double) -> String {
+        if n.isNaN { return "nan" }
+        if n.isInfinite { return n < 0 ? "-inf" : "inf" }
+        if n == n.rounded(), abs(n) < 1e15 { return String(Int(n)) }
+        return "\(n)"
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for c in s {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default: out.append(c)
+            }
+        }
+        return out + "\""
+    }
+
+    /// The 1 or 0 a comparison gives, or the truth of a condition: booleans, numbers (non-zero), and
+    /// one-element tensors; anything else is ambiguous and an error (as in NumPy).
+    func truth() -> Bool? {
+        switch self {
+        case .bool(let b): return b
+        case .number(let n): return n != 0
+        case .none: return false
+        case .tensor(let t): return t.scalarValue.map { $0 != 0 }
+        case .string(let s): return !s.isEmpty
+        case .list(let l): return !l.isEmpty
+        case .function, .object: return true
+        }
+    }
+
+    /// Lists may nest at most this deep, so printing and comparing them (recursive) cannot exhaust
+    /// the stack, however a loop builds them.
+    static let maxNesting = 100
+
+    /// How deeply lists nest inside this value (0 for anything but a list), counting no further than
+    /// `maxNesting + 1`.
+    var nesting: Int {
+        guard case .list(let items) = self else { return 0 }
+        var deepest = 0
+        for item in items {
+            if case .list = item {
+                deepest = Swift.max(deepest, item.nesting)
+                if deepest > Value.maxNesting { break }
+            }
+        }
+        return deepest + 1
+    }
+
+    /// The number this value stands for: a number, or the single value of a one-element tensor.
+    var asNumber: Double? {
+        switch self {
+        case .number(let n): return n
+        case .tensor(let t): return t.scalarValue.map(Double.init)
+        default: return nil
+        }
+    }
+}
+
+/// Any other kind of value — layers, models, data sets, training histories. Members are read with
+/// `x.name` and assigned with `x.name = v`; a callable object is used as `obj(x)` or `x |> obj`.
+protocol ScriptObject: AnyObject {
+    var typeName: String { get }
+    /// Names offered by tab completion after `obj.`.
+    var memberNames: [String] { get }
+    /// The value of `obj.name`, or nil when there is no such member.
+    func member(_ name: String) throws -> Value?
+    /// `obj.name = value`; throws when the member cannot be assigned.
+    func setMember(_ name: String, _ value: Value) throws
+    /// The text `print` and the echo show.
+    func describe(_ options: PrintOptions) -> String
+    /// Calls the object (a model applied to a tensor); nil when it is not callable.
+    var call: ((inout BoundArguments, Interpreter) throws -> Value)? { get }
+    var callParameters: [Parameter] { get }
+}
+
+extension ScriptObject {
+    var call: ((inout BoundArguments, Interpreter) throws -> Value)? { nil }
+    var callParameters: [Parameter] { [] }
+    func setMember(_ name: String, _ value: Value) throws {
+        throw RuntimeError("cannot assign to '\(name)' of a \(typeName)")
+    }
+}
+
+/// A callable: a builtin from the registry or a user `fn` with the environment it was defined in.
+final class Function {
+    enum Kind {
+        case builtin(Builtin)
+        case user(FunctionDecl, parameters: [Parameter], closure: Environment)
+    }
+    let kind: Kind
+    init(_ kind: Kind) { self.kind = kind }
+
+    var name: String {
+        switch kind {
+        case .builtin(let b): return b.name
+        case .user(let decl, _, _): return decl.name ?? "fn"
+        }
+    }
+
+    var parameters: [Parameter] {
+        switch kind {
+        case .builtin(let b): return b.parameters
+        case .user(_, let params, _): return params
+        }
+    }
+
+    var signature: String { Parameter.signature(name: name, parameters) }
+}
+
+/// Variables of one scope; a function call makes a new scope whose parent is the scope the function
+/// was defined in, so functions see (and close over) the variables around their definition.
+final class Environment {
+    private(set) var values: [String: Value] = [:]
+    let parent: Environment?
+    init(parent: Environment? = nil) { self.parent = parent }
+
+    func lookup(_ name: String) -> Value? {
+        if let v = values[name] { return v }
+        return parent?.lookup(name)
+    }
+
+    /// Assignment always binds in the innermost scope, like Python without `global`.
+    func define(_ name: String, _ value: Value) { values[name] = value }
+
+    var allNames: [String] {
+        var names = Set(values.keys)
+        if let p = parent { names.formUnion(p.allNames) }
+        return names.sorted()
+    }
+}
