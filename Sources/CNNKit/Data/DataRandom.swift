@@ -1,0 +1,61 @@
+/// The seeded generator behind data shuffles, splits and the procedural data sets: SplitMix64, whose
+/// output is fixed by the seed alone, so a seed names the same data on every machine and thread count.
+/// (Kept apart from the engine's `RandomSource` so that data sets never shift when weight
+/// initialisation changes how it draws.)
+struct DataRandom {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    /// A generator for item `index` of a stream seeded `seed`: items drawn in parallel get their own
+    /// independent sequence, whatever thread draws them.
+    init(seed: UInt64, index: Int) {
+        var mixer = DataRandom(seed: seed ^ 0x5851_F42D_4C95_7F2D)
+        for _ in 0..<2 { _ = mixer.next() }
+        state = mixer.next() &+ UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03
+        _ = next()
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 24 random bits.
+    mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// Uniform in [lo, hi).
+    mutating func uniform(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * unit() }
+
+    /// Uniform in 0..<bound (bound > 0), without modulo bias worth noticing for data-set sizes.
+    mutating func below(_ bound: Int) -> Int {
+        Int((next() >> 11) % UInt64(bound))
+    }
+
+    /// Standard normal by Box–Muller.
+    mutating func normal() -> Float {
+        let u1 = max(unit(), 0x1p-25)
+        let u2 = unit()
+        return (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
+    }
+
+    /// A Fisher–Yates permutation of 0..<n.
+    mutating func permutation(_ n: Int) -> [Int] {
+        var order = Array(0..<n)
+        if n > 1 {
+            for i in stride(from: n - 1, to: 0, by: -1) {
+                order.swapAt(i, below(i + 1))
+            }
+        }
+        return order
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
