@@ -145,7 +145,7 @@ extension Datasets {
         guard header.type == .uint8, header.shape.count == 3 else {
             throw OpError(op, "\(path): expected N×H×W ubyte images, found \(Shape.describe(header.shape)) of \(header.type.name)")
         }
-        let scalars = IDX.convert(bytes, from: header.dataOffset, count: header.count, type: .uint8, scale: 1 / 255)
+        let scalars = IDX.convert(bytes, from: header.dataOffset, count: header.count, type: .uint8, divisor: 255)
         let s = header.shape
         return Tensor(unchecked: [s[0], 1, s[1], s[2]], scalars: scalars)
     }
@@ -160,7 +160,7 @@ extension Datasets {
             throw OpError(op, "\(path): label \(bad - header.dataOffset) is \(bytes[bad]); labels must be below \(classes)")
         }
         return Tensor(unchecked: header.shape,
-                      scalars: IDX.convert(bytes, from: header.dataOffset, count: header.count, type: .uint8, scale: 1))
+                      scalars: IDX.convert(bytes, from: header.dataOffset, count: header.count, type: .uint8, divisor: 1))
     }
 
     private static func readIDXHeader(_ path: String, op: String) throws -> ([UInt8], IDX.Header) {

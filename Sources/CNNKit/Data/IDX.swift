@@ -46,7 +46,7 @@ public enum IDX {
     /// `source` says where the bytes came from (a path).
     public static func decode(_ bytes: [UInt8], op: String = "idx", source: String = "IDX data",
                               gzipLimit: Int = IDX.byteLimit) throws -> (tensor: Tensor, elementType: ElementType) {
-        try decode(bytes, scale: 1, op: op, source: source, gzipLimit: gzipLimit)
+        try decode(bytes, divisor: 1, op: op, source: source, gzipLimit: gzipLimit)
     }
 
     /// Reads and decodes an IDX file (raw or .gz). Files larger than `gzipLimit` are refused unread.
@@ -72,15 +72,15 @@ public enum IDX {
         return [UInt8](data)
     }
 
-    /// The decoder behind `decode`, multiplying every value by `scale` as it converts (the MNIST
-    /// loaders pass 1/255 so pixels are converted once).
-    static func decode(_ input: [UInt8], scale: Float, op: String, source: String,
+    /// The decoder behind `decode`, dividing every value by `divisor` as it converts (the MNIST
+    /// loaders pass 255 so pixels are converted once).
+    static func decode(_ input: [UInt8], divisor: Float, op: String, source: String,
                        gzipLimit: Int) throws -> (tensor: Tensor, elementType: ElementType) {
         let bytes = Gzip.isGzip(input)
             ? try Gzip.decompress(input, limit: gzipLimit, op: op, source: source)
             : input
         let header = try parseHeader(bytes, op: op, source: source)
-        let scalars = convert(bytes, from: header.dataOffset, count: header.count, type: header.type, scale: scale)
+        let scalars = convert(bytes, from: header.dataOffset, count: header.count, type: header.type, divisor: divisor)
         return (Tensor(unchecked: header.shape, scalars: scalars), header.type)
     }
 
@@ -135,34 +135,40 @@ public enum IDX {
         return Header(type: type, shape: shape, count: count, dataOffset: dataOffset)
     }
 
-    /// Big-endian elements → Float, split over threads in fixed chunks.
-    static func convert(_ bytes: [UInt8], from offset: Int, count: Int, type: ElementType, scale: Float) -> [Float] {
+    /// Big-endian elements → Float, each divided by `divisor` (ubyte through a 256-entry table, so
+    /// pixel/255 is the correctly rounded quotient, as PyTorch's `ToTensor` gives), split over threads
+    /// in fixed chunks.
+    static func convert(_ bytes: [UInt8], from offset: Int, count: Int, type: ElementType, divisor: Float) -> [Float] {
         let chunk = 1 << 16
         let chunks = (count + chunk - 1) / chunk
+        let table = (0..<256).map { Float($0) / divisor }
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             bytes.withUnsafeBufferPointer { inBuf in
-                guard let src = inBuf.baseAddress.map({ $0 + offset }), let dst = out.baseAddress else { return }
-                parallelFor(chunks) { c in
-                    let lo = c * chunk, hi = min(count, lo + chunk)
-                    switch type {
-                    case .uint8:
-                        for i in lo..<hi { dst[i] = Float(src[i]) * scale }
-                    case .int8:
-                        for i in lo..<hi { dst[i] = Float(Int8(bitPattern: src[i])) * scale }
-                    case .int16:
-                        for i in lo..<hi {
-                            let p = src + 2 * i
-                            dst[i] = Float(Int16(bitPattern: UInt16(p[0]) << 8 | UInt16(p[1]))) * scale
-                        }
-                    case .int32:
-                        for i in lo..<hi { dst[i] = Float(Int32(bitPattern: bigEndian32(src + 4 * i))) * scale }
-                    case .float32:
-                        for i in lo..<hi { dst[i] = Float(bitPattern: bigEndian32(src + 4 * i)) * scale }
-                    case .float64:
-                        for i in lo..<hi {
-                            let p = src + 8 * i
-                            let bits = UInt64(bigEndian32(p)) << 32 | UInt64(bigEndian32(p + 4))
-                            dst[i] = Float(Double(bitPattern: bits)) * scale
+                table.withUnsafeBufferPointer { lookup in
+                    guard let src = inBuf.baseAddress.map({ $0 + offset }), let dst = out.baseAddress,
+                          let ubyte = lookup.baseAddress else { return }
+                    parallelFor(chunks) { c in
+                        let lo = c * chunk, hi = min(count, lo + chunk)
+                        switch type {
+                        case .uint8:
+                            for i in lo..<hi { dst[i] = ubyte[Int(src[i])] }
+                        case .int8:
+                            for i in lo..<hi { dst[i] = Float(Int8(bitPattern: src[i])) / divisor }
+                        case .int16:
+                            for i in lo..<hi {
+                                let p = src + 2 * i
+                                dst[i] = Float(Int16(bitPattern: UInt16(p[0]) << 8 | UInt16(p[1]))) / divisor
+                            }
+                        case .int32:
+                            for i in lo..<hi { dst[i] = Float(Int32(bitPattern: bigEndian32(src + 4 * i))) / divisor }
+                        case .float32:
+                            for i in lo..<hi { dst[i] = Float(bitPattern: bigEndian32(src + 4 * i)) / divisor }
+                        case .float64:
+                            for i in lo..<hi {
+                                let p = src + 8 * i
+                                let bits = UInt64(bigEndian32(p)) << 32 | UInt64(bigEndian32(p + 4))
+                                dst[i] = Float(Double(bitPattern: bits)) / divisor
+                            }
                         }
                     }
                 }
