@@ -42,6 +42,15 @@ struct DataRandom {
         return (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
     }
 
+    /// A cheap near-normal draw for pixel noise: the sum of four 16-bit uniforms from one 64-bit
+    /// draw (Irwin–Hall), centred and scaled to unit variance; bounded by ±2√3, which image noise
+    /// never misses. About ten times cheaper than Box–Muller's log and cosine.
+    mutating func noise() -> Float {
+        let r = next()
+        let sum = Float(r & 0xFFFF) + Float(r >> 16 & 0xFFFF) + Float(r >> 32 & 0xFFFF) + Float(r >> 48)
+        return (sum * 0x1p-16 - 2) * 1.7320508
+    }
+
     /// A Fisher–Yates permutation of 0..<n.
     mutating func permutation(_ n: Int) -> [Int] {
         var order = Array(0..<n)

@@ -49,23 +49,19 @@ extension Dataset {
     /// Per-channel means, summed in Double over fixed blocks of samples so the result does not depend
     /// on the thread count.
     func channelMeans() -> [Float] {
-        let sums = blockSums { v, _ in Double(v) }
         let perChannel = Double(x.count / normalizationChannels)
-        return sums.map { Float($0 / perChannel) }
+        return blockSums(around: nil).map { Float($0 / perChannel) }
     }
 
     /// Population std per channel around `mean` (a second pass: steadier than E[x²] − E[x]²).
     func channelStds(mean: [Float]) -> [Float] {
-        let sums = blockSums { v, c in
-            let d = Double(v) - Double(mean[c])
-            return d * d
-        }
         let perChannel = Double(x.count / normalizationChannels)
-        return sums.map { Float(($0 / perChannel).squareRoot()) }
+        return blockSums(around: mean).map { Float(($0 / perChannel).squareRoot()) }
     }
 
-    /// Σ f(value, channel) per channel over the whole data set.
-    private func blockSums(_ f: (Float, Int) -> Double) -> [Double] {
+    /// Per channel, Σ x (when `center` is nil) or Σ (x − center[c])², each H×W plane summed in
+    /// Double, planes added per fixed block of samples, blocks added in order.
+    private func blockSums(around center: [Float]?) -> [Double] {
         let channels = normalizationChannels
         let n = count
         let plane = x.count / max(n * channels, 1)
@@ -78,9 +74,17 @@ extension Dataset {
                 parallelFor(blocks) { b in
                     for i in b * block ..< min(n, (b + 1) * block) {
                         for c in 0..<channels {
+                            let p = sp + (i * channels + c) * plane
                             var acc = 0.0
-                            let base = (i * channels + c) * plane
-                            for k in base ..< base + plane { acc += f(sp[k], c) }
+                            if let center {
+                                let m = Double(center[c])
+                                for k in 0..<plane {
+                                    let d = Double(p[k]) - m
+                                    acc += d * d
+                                }
+                            } else {
+                                for k in 0..<plane { acc += Double(p[k]) }
+                            }
                             pp[b * channels + c] += acc
                         }
                     }

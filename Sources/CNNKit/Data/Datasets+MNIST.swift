@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// The built-in data sets: MNIST-format files on disk (`mnist`, `fashionMNIST`) and a procedural one
@@ -121,7 +120,8 @@ extension Datasets {
         var results = [Result<Tensor, Error>](repeating: .failure(OpError(format.op, "not loaded")), count: 4)
         results.withUnsafeMutableBufferPointer { slots in
             guard let base = slots.baseAddress else { return }
-            DispatchQueue.concurrentPerform(iterations: 4) { i in
+            // The four files inflate and convert independently; parallelFor honours Engine.threads.
+            parallelFor(4) { i in
                 base[i] = Result {
                     i % 2 == 0
                         ? try loadImages(files[i], op: format.op)

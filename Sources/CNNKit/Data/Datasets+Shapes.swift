@@ -83,7 +83,7 @@ extension Datasets {
         }
         if noise > 0 {
             for p in 0..<size * size {
-                image[p] = min(max(image[p] + noise * random.normal(), 0), 1)
+                image[p] = min(max(image[p] + noise * random.noise(), 0), 1)
             }
         }
     }

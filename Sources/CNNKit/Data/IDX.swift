@@ -55,18 +55,23 @@ public enum IDX {
         try decode(readFile(path, op: op, limit: gzipLimit), op: op, source: path, gzipLimit: gzipLimit)
     }
 
-    /// The bytes of the file at `path`, refusing files over `limit` bytes before reading them.
+    /// The bytes of the regular file at `path` (symbolic links followed), refusing files over `limit`
+    /// bytes before reading them, and devices or pipes, which could stream without end.
     static func readFile(_ path: String, op: String, limit: Int) throws -> [UInt8] {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         let attributes: [FileAttributeKey: Any]
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
+            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
         } catch {
             throw OpError(op, "\(path): cannot read the file (it does not exist or is not accessible)")
+        }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw OpError(op, "\(path): not a regular file")
         }
         if let size = (attributes[.size] as? NSNumber)?.intValue, size > limit {
             throw OpError(op, "\(path): file is \(size) bytes, more than the \(limit)-byte limit for IDX data")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileManager.default.contents(atPath: resolved) else {
             throw OpError(op, "\(path): cannot read the file")
         }
         return [UInt8](data)

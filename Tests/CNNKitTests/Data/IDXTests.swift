@@ -149,5 +149,10 @@ struct IDXTests {
         try writeFile(idxBytes(type: 0x08, shape: [2000], payload: [UInt8](repeating: 1, count: 2000)), dir + "/big")
         expectOpError("idx", "2008 bytes", "1000-byte limit") { _ = try IDX.read(path: dir + "/big", gzipLimit: 1000) }
         #expect(try IDX.read(path: dir + "/big").tensor.count == 2000)
+        // Symbolic links are followed; directories and devices are refused.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link", withDestinationPath: dir + "/big")
+        #expect(try IDX.read(path: dir + "/link").tensor.count == 2000)
+        expectOpError("idx", "\(dir): not a regular file") { _ = try IDX.read(path: dir) }
+        expectOpError("idx", "/dev/zero: not a regular file") { _ = try IDX.read(path: "/dev/zero") }
     }
 }

@@ -71,9 +71,10 @@ struct ShapesTests {
         let train = try Datasets.shapes(n: 2000, size: 16, seed: 7)
         let test = try Datasets.shapes(n: 500, size: 16, seed: 8)
         let pixels = 256
+        let trainLabels = train.labels, testLabels = test.labels
         var means = [[Float]](repeating: [Float](repeating: 0, count: pixels), count: 10)
         for i in 0..<train.count {
-            let c = train.labels[i]
+            let c = trainLabels[i]
             for p in 0..<pixels { means[c][p] += train.x.scalars[i * pixels + p] }
         }
         let counts = train.classCounts
@@ -89,7 +90,7 @@ struct ShapesTests {
                 }
                 if d < bestDistance { bestDistance = d; best = c }
             }
-            if best == test.labels[i] { correct += 1 }
+            if best == testLabels[i] { correct += 1 }
         }
         let accuracy = Double(correct) / Double(test.count)
         print("nearest class mean accuracy on shapes: \(accuracy)")
