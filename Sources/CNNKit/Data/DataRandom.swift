@@ -35,16 +35,9 @@ struct DataRandom {
         Int((next() >> 11) % UInt64(bound))
     }
 
-    /// Standard normal by Box–Muller.
-    mutating func normal() -> Float {
-        let u1 = max(unit(), 0x1p-25)
-        let u2 = unit()
-        return (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
-    }
-
     /// A cheap near-normal draw for pixel noise: the sum of four 16-bit uniforms from one 64-bit
     /// draw (Irwin–Hall), centred and scaled to unit variance; bounded by ±2√3, which image noise
-    /// never misses. About ten times cheaper than Box–Muller's log and cosine.
+    /// never misses. Several times cheaper than Box–Muller's log and cosine.
     mutating func noise() -> Float {
         let r = next()
         let sum = Float(r & 0xFFFF) + Float(r >> 16 & 0xFFFF) + Float(r >> 32 & 0xFFFF) + Float(r >> 48)
@@ -62,9 +55,3 @@ struct DataRandom {
         return order
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -22,7 +22,7 @@ public struct DatasetBatches: Sequence, Sendable {
 
     /// How many batches one pass yields.
     public var count: Int {
-        dropLast ? dataset.count / size : (dataset.count + size - 1) / size
+        dataset.count / size + (dropLast || dataset.count % size == 0 ? 0 : 1)
     }
 
     /// Batch `index` (0..<count), or nil outside.

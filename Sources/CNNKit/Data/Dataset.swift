@@ -171,7 +171,10 @@ public struct Dataset: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Python's `slice.indices` followed by its length: the first index, the step and how many.
-    static func sliceBounds(start: Int?, end: Int?, step: Int, count n: Int) -> (first: Int, step: Int, count: Int) {
+    static func sliceBounds(start: Int?, end: Int?, step original: Int, count n: Int) -> (first: Int, step: Int, count: Int) {
+        // A step longer than the data picks at most one sample, as does ±(n+1); clamping keeps the
+        // arithmetic below from overflowing for steps near Int.min or Int.max.
+        let step = max(min(original, n + 1), -(n + 1))
         let lower = step < 0 ? -1 : 0
         let upper = step < 0 ? n - 1 : n
         func clamp(_ v: Int?, default d: Int) -> Int {

@@ -68,6 +68,13 @@ struct DatasetTests {
             }
         }
         expectOpError("slice", "step must not be 0") { _ = try numberedDataset(3).slice(step: 0) }
+        // Extreme bounds and steps neither trap nor overflow.
+        let ds = numberedDataset(5)
+        #expect(sampleIDs(try ds.slice(step: .max)) == [0])
+        #expect(sampleIDs(try ds.slice(step: .min)) == [4])
+        #expect(sampleIDs(try ds.slice(start: .min, end: .max, step: 2)) == [0, 2, 4])
+        #expect(sampleIDs(try ds.slice(start: .max, end: .min, step: -3)) == [4, 1])
+        #expect(sampleIDs(ds[Int.min ..< Int.max]) == [0, 1, 2, 3, 4])
     }
 
     @Test func rangeSubscriptClamps() {
@@ -152,6 +159,9 @@ struct DatasetTests {
         let again = try ds.batches(size: 3, shuffle: true, seed: 1)
         #expect(Array(again).map(\.x) == Array(shuffled).map(\.x))
         #expect(try ds.batches(size: 100).count == 1)
+        let huge = try ds.batches(size: .max)
+        #expect(huge.count == 1 && Array(huge).first?.y.count == 10)
+        #expect(try ds.batches(size: .max, dropLast: true).count == 0)
         #expect(try numberedDataset(0).batches(size: 2).count == 0)
         #expect(shuffled.batch(4) == nil && shuffled.batch(-1) == nil)
         expectOpError("batches", "batch size must be ≥ 1, got 0") { _ = try ds.batches(size: 0) }
