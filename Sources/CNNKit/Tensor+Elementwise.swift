@@ -9,7 +9,7 @@ public enum BinaryOp: String, Sendable {
 }
 
 /// A unary elementwise op.
-public enum UnaryOp: String, Sendable { case neg, abs, exp, log, sqrt }
+public enum UnaryOp: String, Sendable { case neg, abs, exp, log, sqrt, floor, ceil, round }
 
 /// Elements per parallel chunk: large enough that dispatch costs are noise, small enough to split
 /// medium tensors over two cores.
@@ -113,7 +113,7 @@ extension Tensor {
         return Tensor(unchecked: shape, scalars: values)
     }
 
-    /// Elementwise `-x`, `|x|`, `eˣ`, `ln x`, `√x`. Out-of-domain inputs give NaN or ±inf as in NumPy
+    /// Elementwise `-x`, `|x|`, `eˣ`, `ln x`, `√x`, floor, ceiling and rounding (half to even). Out-of-domain inputs give NaN or ±inf as in NumPy
     /// (`log(-1)` is NaN, `log(0)` is -inf), never an error.
     public func unary(_ op: UnaryOp) -> Tensor {
         switch op {
@@ -122,6 +122,10 @@ extension Tensor {
         case .exp: return mapScalars { Foundation.exp($0) }
         case .log: return mapScalars { Foundation.log($0) }
         case .sqrt: return mapScalars { $0.squareRoot() }
+        case .floor: return mapScalars { $0.rounded(.down) }
+        case .ceil: return mapScalars { $0.rounded(.up) }
+        // Half to even, as NumPy's round and PyTorch's torch.round.
+        case .round: return mapScalars { $0.rounded(.toNearestOrEven) }
         }
     }
 

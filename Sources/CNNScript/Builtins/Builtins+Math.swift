@@ -33,6 +33,9 @@ extension Builtins {
         elementwise("exp", .exp, "e to the power x, elementwise.") { Foundation.exp($0) },
         elementwise("log", .log, "Natural logarithm, elementwise.") { Foundation.log($0) },
         elementwise("sqrt", .sqrt, "Square root, elementwise.") { Foundation.sqrt($0) },
+        elementwise("floor", .floor, "Rounds down to a whole number, elementwise: floor(7 / 2) is 3.") { $0.rounded(.down) },
+        elementwise("ceil", .ceil, "Rounds up to a whole number, elementwise.") { $0.rounded(.up) },
+        elementwise("round", .round, "Rounds to the nearest whole number, halves to even (as NumPy).") { $0.rounded(.toNearestOrEven) },
         Builtin(
             name: "clip", group: .math,
             summary: "Limits values to [min, max]; either bound may be left out.",

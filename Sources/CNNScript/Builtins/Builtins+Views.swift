@@ -4,11 +4,18 @@ extension Builtins {
     static let views: [Builtin] = [
         Builtin(
             name: "print", group: .views,
-            summary: "Prints its arguments separated by spaces; strings appear without quotes, tensors in full.",
+            summary: "Prints its arguments separated by spaces; strings appear without quotes, a one-value (rank-0) tensor as its number, other tensors in full.",
             parameters: [.variadic("values", "anything")],
             example: "print(\"shape:\", shape(zeros(2, 3)))",
             body: { a, i in
-                let parts = a.rest.map { i.display($0.value, quoted: false) }
+                // A reduction's result reads best inline: `window sum: 54`, not a two-line tensor block.
+                let parts = a.rest.map { arg -> String in
+                    if case .tensor(let t) = arg.value, t.rank == 0, let v = t.scalarValue {
+                        // Float's own description keeps 0.1 as "0.1" rather than Double's 0.10000000149011612.
+                        return v == v.rounded() || !v.isFinite ? Value.formatNumber(Double(v)) : "\(v)"
+                    }
+                    return i.display(arg.value, quoted: false)
+                }
                 var text = ""
                 for (k, p) in parts.enumerated() {
                     if k > 0 { text += (p.contains("\n") || parts[k - 1].contains("\n")) ? "\n" : " " }

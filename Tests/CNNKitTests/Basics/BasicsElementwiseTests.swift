@@ -156,11 +156,19 @@ import Testing
                     case .exp: return Float(Foundation.exp(Double(v)))
                     case .log: return Float(Foundation.log(Double(v)))
                     case .sqrt: return Float(Double(v).squareRoot())
+                    default: return v
                     }
                 }
                 expectClose(t.unary(op), Tensor(unchecked: t.shape, scalars: t.scalars.map(f)), rtol: 1e-6, atol: 1e-7)
             }
         }
+    }
+
+    @Test func rounding() {
+        let x = lit([6], [-1.5, -0.5, 0.5, 1.5, 2.5, 2.7])
+        #expect(x.unary(.floor) == lit([6], [-2, -1, 0, 1, 2, 2]))
+        #expect(x.unary(.ceil) == lit([6], [-1, -0, 1, 2, 3, 3]))
+        #expect(x.unary(.round) == lit([6], [-2, -0, 0, 2, 2, 3]))  // halves to even, as NumPy
     }
 
     @Test func clipBounds() {
