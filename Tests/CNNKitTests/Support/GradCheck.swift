@@ -42,8 +42,3 @@ func gradCheck(_ inputs: [Tensor], eps: Float = 1e-2, rtol: Float = 2e-2, atol: 
         }
     }
 }
-
-extension Variable {
-    static func * (a: Variable, b: Variable) throws -> Variable { try Variable.binary(.mul, a, b) }
-    static func + (a: Variable, b: Variable) throws -> Variable { try Variable.binary(.add, a, b) }
-}
