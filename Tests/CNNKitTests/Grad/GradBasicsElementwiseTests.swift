@@ -9,9 +9,9 @@ import Testing
     @Test func arithmeticWithBroadcasting() throws {
         var rng = TestRNG(11)
         for trial in 0..<12 {
-            let (sa, sb) = rng.broadcastPair()
+            let (sa, sb) = rng.basicsBroadcastPair()
             let a = rng.tensor(sa), b = rng.tensor(sb)
-            let divisor = rng.awayFromZero(sb).mapScalars { $0 < 0 ? $0 - 0.4 : $0 + 0.4 }
+            let divisor = rng.basicsAwayFromZero(sb).mapScalars { $0 < 0 ? $0 - 0.4 : $0 + 0.4 }
             let note = Comment(rawValue: "trial \(trial): \(sa) with \(sb)")
             try gradCheck([a, b], note) { try $0[0] + $0[1] }
             try gradCheck([a, b], note) { try $0[0] - $0[1] }
@@ -23,7 +23,7 @@ import Testing
     @Test func powDifferentiatesBaseAndExponent() throws {
         var rng = TestRNG(12)
         for trial in 0..<8 {
-            let (sa, sb) = rng.broadcastPair()
+            let (sa, sb) = rng.basicsBroadcastPair()
             let base = rng.tensor(sa, 0.5, 1.5), exponent = rng.tensor(sb, -1.5, 1.5)
             try gradCheck([base, exponent], "trial \(trial): \(sa) ** \(sb)") { try Variable.binary(.pow, $0[0], $0[1]) }
         }
@@ -37,7 +37,7 @@ import Testing
     @Test func maximumAndMinimumRouteTheGradient() throws {
         var rng = TestRNG(13)
         for trial in 0..<10 {
-            let (sa, sb) = rng.broadcastPair()
+            let (sa, sb) = rng.basicsBroadcastPair()
             // a on even, b on odd multiples of 0.1: never closer than 0.1, so no ties.
             let a = Tensor(unchecked: sa, scalars: (0..<sa.reduce(1, *)).map { _ in Float(rng.int(-5, 5)) * 0.2 })
             let b = Tensor(unchecked: sb, scalars: (0..<sb.reduce(1, *)).map { _ in Float(rng.int(-5, 5)) * 0.2 + 0.1 })
@@ -63,8 +63,8 @@ import Testing
     @Test func unaryOps() throws {
         var rng = TestRNG(14)
         for trial in 0..<6 {
-            let shape = rng.shape(rank: 0, 3)
-            let x = rng.awayFromZero(shape), positive = rng.tensor(shape, 0.3, 2)
+            let shape = rng.basicsShape(rank: 0, 3)
+            let x = rng.basicsAwayFromZero(shape), positive = rng.tensor(shape, 0.3, 2)
             try gradCheck([x], "neg \(trial)") { try $0[0].unary(.neg) }
             try gradCheck([x], "neg operator \(trial)") { -$0[0] }
             try gradCheck([x], "abs \(trial)") { try $0[0].unary(.abs) }
@@ -73,13 +73,13 @@ import Testing
             try gradCheck([positive], "sqrt \(trial)") { try $0[0].unary(.sqrt) }
         }
         // |x| has gradient 0 at 0, as PyTorch.
-        #expect(try gradient(of: Tensor([-2, 0, 3])) { try $0.unary(.abs) }.scalars == [-1, 0, 1])
+        #expect(try basicsGradient(of: Tensor([-2, 0, 3])) { try $0.unary(.abs) }.scalars == [-1, 0, 1])
     }
 
     @Test func clipPassesTheGradientInsideTheBounds() throws {
         var rng = TestRNG(15)
         for trial in 0..<6 {
-            let shape = rng.shape(rank: 1, 3)
+            let shape = rng.basicsShape(rank: 1, 3)
             // Values at least 0.05 from the bounds ±0.5.
             let x = Tensor(unchecked: shape, scalars: (0..<shape.reduce(1, *)).map { _ in
                 let v = rng.float(0.05, 0.45)
@@ -90,17 +90,17 @@ import Testing
             try gradCheck([x], "max only \(trial)") { try $0[0].clip(min: nil, max: 0.5) }
         }
         // Bounds themselves pass the gradient (PyTorch's clamp includes them).
-        #expect(try gradient(of: Tensor([-2, -1, 0, 1, 2])) { try $0.clip(min: -1, max: 1) }.scalars == [0, 1, 1, 1, 0])
+        #expect(try basicsGradient(of: Tensor([-2, -1, 0, 1, 2])) { try $0.clip(min: -1, max: 1) }.scalars == [0, 1, 1, 1, 0])
     }
 
     @Test func operatorsWithFloats() throws {
         var rng = TestRNG(16)
-        let x = rng.awayFromZero([2, 3])
+        let x = rng.basicsAwayFromZero([2, 3])
         try gradCheck([x]) { try (2 * $0[0] + 1) / 3 - $0[0] }
         try gradCheck([x]) { try 1 / $0[0] - 2 }
         try gradCheck([x]) { try (1 - $0[0]) * 0.5 }
         // d/dx sum(x²) = 2x, literally.
-        let g = try gradient(of: x) { try $0 * $0 }
+        let g = try basicsGradient(of: x) { try $0 * $0 }
         expectClose(g, try x * 2, rtol: 0, atol: 0)
     }
 

@@ -45,8 +45,8 @@ import Testing
     @Test func activations() throws {
         var rng = TestRNG(32)
         for trial in 0..<6 {
-            let shape = rng.shape(rank: 1, 3)
-            let x = rng.awayFromZero(shape).mapScalars { $0 * 3 }
+            let shape = rng.basicsShape(rank: 1, 3)
+            let x = rng.basicsAwayFromZero(shape).mapScalars { $0 * 3 }
             let slope = rng.float(0.01, 0.5)
             try gradCheck([x], "relu \(trial)") { try $0[0].relu() }
             try gradCheck([x], "leaky_relu \(trial)") { try $0[0].leakyRelu(slope: slope) }
@@ -54,14 +54,14 @@ import Testing
             try gradCheck([x], "tanh \(trial)") { try $0[0].tanh() }
         }
         // At 0: relu's gradient is 0 and leaky_relu's is the slope, as PyTorch.
-        #expect(try gradient(of: Tensor([-1, 0, 2])) { try $0.relu() }.scalars == [0, 0, 1])
-        #expect(try gradient(of: Tensor([-1, 0, 2])) { try $0.leakyRelu(slope: 0.25) }.scalars == [0.25, 0.25, 1])
+        #expect(try basicsGradient(of: Tensor([-1, 0, 2])) { try $0.relu() }.scalars == [0, 0, 1])
+        #expect(try basicsGradient(of: Tensor([-1, 0, 2])) { try $0.leakyRelu(slope: 0.25) }.scalars == [0.25, 0.25, 1])
     }
 
     @Test func softmaxAndLogSoftmaxAnyAxis() throws {
         var rng = TestRNG(33)
         for trial in 0..<8 {
-            let shape = rng.shape(rank: 1, 4, maxSize: 3)
+            let shape = rng.basicsShape(rank: 1, 4, maxSize: 3)
             let x = rng.tensor(shape, -2, 2)
             let axis = rng.int(-shape.count, shape.count - 1)
             try gradCheck([x], "softmax \(trial) \(shape) axis \(axis)") { try $0[0].softmax(axis: axis) }
@@ -69,13 +69,13 @@ import Testing
         }
         // Softmax sums to 1 along its axis, so the gradient of that sum is 0.
         var rng34 = TestRNG(34)
-        let g = try gradient(of: rng34.tensor([3, 4])) { try $0.softmax(axis: 1) }
+        let g = try basicsGradient(of: rng34.tensor([3, 4])) { try $0.softmax(axis: 1) }
         #expect(g.scalars.allSatisfy { abs($0) < 1e-6 })
     }
 
     @Test func dropoutReusesItsMask() throws {
         var rng = TestRNG(35)
-        let x = rng.awayFromZero([4, 25])
+        let x = rng.basicsAwayFromZero([4, 25])
         // Each evaluation draws from a fresh generator with one seed: the same mask every time.
         try gradCheck([x]) {
             var source = RandomSource(seed: 7)
@@ -103,6 +103,6 @@ import Testing
         var fresh = RandomSource(seed: 9)
         #expect(idle.nextUInt64() == fresh.nextUInt64())
         #expect(throws: OpError.self) { try v.dropout(p: 1.5, training: true, using: &idle) }
-        #expect(try gradient(of: x) { var r = RandomSource(seed: 1); return try $0.dropout(p: 1, training: true, using: &r) }.scalars.allSatisfy { $0 == 0 })
+        #expect(try basicsGradient(of: x) { var r = RandomSource(seed: 1); return try $0.dropout(p: 1, training: true, using: &r) }.scalars.allSatisfy { $0 == 0 })
     }
 }

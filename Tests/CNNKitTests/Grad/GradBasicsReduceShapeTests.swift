@@ -8,28 +8,28 @@ import Testing
     @Test func sumMeanStd() throws {
         var rng = TestRNG(21)
         for trial in 0..<12 {
-            let shape = rng.shape(rank: 1, 4, maxSize: 3)
+            let shape = rng.basicsShape(rank: 1, 4, maxSize: 3)
             let x = rng.tensor(shape)
-            let axes: [Int]? = rng.int(0, 3) == 0 ? nil : rng.axes(rank: shape.count)
+            let axes: [Int]? = rng.int(0, 3) == 0 ? nil : rng.basicsAxes(rank: shape.count)
             let keep = rng.bool()
             let note = Comment(rawValue: "trial \(trial): \(shape) axes \(String(describing: axes)) keepdims \(keep)")
             try gradCheck([x], note) { try $0[0].sum(axes: axes, keepdims: keep) }
             try gradCheck([x], note) { try $0[0].mean(axes: axes, keepdims: keep) }
             // σ needs two or more distinct values per lane to be differentiable; distinct() gives that.
             if x.count / Swift.max(1, (try x.sum(axes: axes)).count) > 1 {
-                try gradCheck([rng.distinct(shape).mapScalars { $0 * 3 }], note) { try $0[0].std(axes: axes, keepdims: keep) }
+                try gradCheck([rng.basicsDistinct(shape).mapScalars { $0 * 3 }], note) { try $0[0].std(axes: axes, keepdims: keep) }
             }
         }
         // σ = 0: gradient taken as 0 (PyTorch gives NaN).
-        #expect(try gradient(of: Tensor([2, 2, 2])) { try $0.std() }.scalars == [0, 0, 0])
+        #expect(try basicsGradient(of: Tensor([2, 2, 2])) { try $0.std() }.scalars == [0, 0, 0])
     }
 
     @Test func maxMinGoToTheExtremes() throws {
         var rng = TestRNG(22)
         for trial in 0..<12 {
-            let shape = rng.shape(rank: 1, 4, maxSize: 3)
-            let x = rng.distinct(shape)
-            let axes: [Int]? = rng.int(0, 3) == 0 ? nil : rng.axes(rank: shape.count)
+            let shape = rng.basicsShape(rank: 1, 4, maxSize: 3)
+            let x = rng.basicsDistinct(shape)
+            let axes: [Int]? = rng.int(0, 3) == 0 ? nil : rng.basicsAxes(rank: shape.count)
             let keep = rng.bool()
             let note = Comment(rawValue: "trial \(trial): \(shape) axes \(String(describing: axes)) keepdims \(keep)")
             try gradCheck([x], note) { try $0[0].max(axes: axes, keepdims: keep) }
@@ -37,22 +37,22 @@ import Testing
         }
         // Ties share evenly, as PyTorch's amax.
         let x = try Tensor(shape: [2, 3], scalars: [1, 5, 5, 2, 0, 1])
-        #expect(try gradient(of: x) { try $0.max(axes: [1]) }.scalars == [0, 0.5, 0.5, 1, 0, 0])
-        #expect(try gradient(of: x) { try $0.max() }.scalars == [0, 0.5, 0.5, 0, 0, 0])
-        #expect(try gradient(of: x) { try $0.min(axes: [-1], keepdims: true) }.scalars == [1, 0, 0, 0, 1, 0])
+        #expect(try basicsGradient(of: x) { try $0.max(axes: [1]) }.scalars == [0, 0.5, 0.5, 1, 0, 0])
+        #expect(try basicsGradient(of: x) { try $0.max() }.scalars == [0, 0.5, 0.5, 0, 0, 0])
+        #expect(try basicsGradient(of: x) { try $0.min(axes: [-1], keepdims: true) }.scalars == [1, 0, 0, 0, 1, 0])
     }
 
     @Test func literalSumOfSquares() throws {
         // d/dx sum(x²) = 2x, d/dx mean(x) = 1/n.
         let x = try Tensor(shape: [2, 2], scalars: [1, -2, 3, 0.5])
-        #expect(try gradient(of: x) { try ($0 * $0).sum() }.scalars == [2, -4, 6, 1])
-        #expect(try gradient(of: x) { try $0.mean() }.scalars == [0.25, 0.25, 0.25, 0.25])
+        #expect(try basicsGradient(of: x) { try ($0 * $0).sum() }.scalars == [2, -4, 6, 1])
+        #expect(try basicsGradient(of: x) { try $0.mean() }.scalars == [0.25, 0.25, 0.25, 0.25])
     }
 
     @Test func reshapesAndPermutations() throws {
         var rng = TestRNG(23)
         for trial in 0..<8 {
-            let shape = rng.shape(rank: 1, 4)
+            let shape = rng.basicsShape(rank: 1, 4)
             let x = rng.tensor(shape)
             let n = x.count
             let note = Comment(rawValue: "trial \(trial): \(shape)")
@@ -75,7 +75,7 @@ import Testing
     @Test func concatAndStack() throws {
         var rng = TestRNG(24)
         for trial in 0..<8 {
-            let shape = rng.shape(rank: 1, 3)
+            let shape = rng.basicsShape(rank: 1, 3)
             let axis = rng.int(-shape.count, shape.count - 1)
             let a = axis < 0 ? axis + shape.count : axis
             let pieces = (0..<rng.int(1, 3)).map { _ -> Tensor in
@@ -97,7 +97,7 @@ import Testing
     @Test func padEveryForm() throws {
         var rng = TestRNG(25)
         for trial in 0..<6 {
-            let shape = rng.shape(rank: 2, 4, maxSize: 3)
+            let shape = rng.basicsShape(rank: 2, 4, maxSize: 3)
             let x = rng.tensor(shape)
             let forms: [[Int]] = [
                 [rng.int(0, 2)],
@@ -117,7 +117,7 @@ import Testing
         var rng = TestRNG(28)
         let whole = IndexItem.slice(start: nil, end: nil, step: nil)
         for trial in 0..<10 {
-            let shape = rng.shape(rank: 1, 3, maxSize: 5)
+            let shape = rng.basicsShape(rank: 1, 3, maxSize: 5)
             let x = rng.tensor(shape)
             var items: [IndexItem] = []
             for size in shape.prefix(rng.int(0, shape.count)) {
@@ -135,11 +135,11 @@ import Testing
             try gradCheck([x], "trial \(trial) \(shape) \(items)") { try $0[0].index(items) }
         }
         // Scattered into zeros: x[1, ::2] of a 2×3.
-        let g = try gradient(of: try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])) {
+        let g = try basicsGradient(of: try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])) {
             try $0.index([.index(1), .slice(start: nil, end: nil, step: 2)])
         }
         #expect(g.scalars == [0, 0, 0, 1, 0, 1])
         // An empty selection gives an all-zero gradient.
-        #expect(try gradient(of: Tensor([1, 2, 3])) { try $0.index([.slice(start: 2, end: 1, step: nil)]) }.scalars == [0, 0, 0])
+        #expect(try basicsGradient(of: Tensor([1, 2, 3])) { try $0.index([.slice(start: 2, end: 1, step: nil)]) }.scalars == [0, 0, 0])
     }
 }
