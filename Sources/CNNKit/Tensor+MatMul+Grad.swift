@@ -36,6 +36,16 @@ extension Tensor {
             return (matA, matB)
         }
         let limit = Int(Int32.max)
+        /// Runs `product(i)` for every batch. Products that each write their own matrix and are small
+        /// enough for OpenBLAS to run on the calling thread go side by side on our workers (as in the
+        /// forward pass); products accumulating into a shared matrix run in order.
+        func forBatches(ownOutput: Bool, _ product: (Int) -> Void) {
+            if ownOutput && m * n * k <= 32 * 32 * 32 {
+                parallelFor(batches, minChunk: Swift.max(1, 32_768 / Swift.max(1, m * n * k))) { product($0) }
+            } else {
+                for i in 0..<batches { product(i) }
+            }
+        }
         g.scalars.withUnsafeBufferPointer { gbuf in
             a.scalars.withUnsafeBufferPointer { abuf in
                 b.scalars.withUnsafeBufferPointer { bbuf in
@@ -49,7 +59,7 @@ extension Tensor {
                                 return
                             }
                             // Matrices of a that were broadcast collect several products: accumulate.
-                            for i in 0..<batches {
+                            forBatches(ownOutput: aMatrices == batches) { i in
                                 let (matA, matB) = matrices(i)
                                 sgemm(transB: true, m: m, n: k, k: n, a: pg + i * m * n, b: pb + matB * k * n,
                                       beta: aMatrices == batches ? 0 : 1, c: da + matA * m * k)
@@ -64,7 +74,7 @@ extension Tensor {
                                 sgemm(transA: true, m: k, n: n, k: batches * m, a: pa, b: pg, c: db)
                                 return
                             }
-                            for i in 0..<batches {
+                            forBatches(ownOutput: bMatrices == batches) { i in
                                 let (matA, matB) = matrices(i)
                                 sgemm(transA: true, m: k, n: n, k: m, a: pa + matA * m * k, b: pg + i * m * n,
                                       beta: bMatrices == batches ? 0 : 1, c: db + matB * k * n)

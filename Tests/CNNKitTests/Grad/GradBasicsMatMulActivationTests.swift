@@ -35,6 +35,17 @@ import Testing
         #expect(b.grad?.scalars == [4, 4, 4, 6, 6, 6])
     }
 
+    @Test func matmulManySmallProductsSplitOverWorkers() throws {
+        // 16 products of 16×16 matrices: the backward products run side by side on the workers.
+        var rng = TestRNG(36)
+        try gradCheck([rng.tensor([16, 16, 16]), rng.tensor([16, 16, 16])], maxChecks: 30) {
+            try Variable.matmul($0[0], $0[1])
+        }
+        try gradCheck([rng.tensor([16, 16, 16]), rng.tensor([16, 16])], maxChecks: 30) {
+            try Variable.matmul($0[1], $0[0])
+        }
+    }
+
     @Test func matmulWithAnEmptyInnerAxis() throws {
         let a = Variable(Tensor(unchecked: [2, 0], scalars: []), requiresGrad: true)
         let b = Variable(Tensor(unchecked: [0, 3], scalars: []), requiresGrad: true)
