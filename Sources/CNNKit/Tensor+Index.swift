@@ -17,6 +17,15 @@ extension Tensor {
     /// backwards with defaults from the end, and step 0 throws. More items than axes throws.
     /// The result is a copy.
     public func index(_ items: [IndexItem]) throws -> Tensor {
+        let (base, outShape, outStrides) = try indexLayout(items)
+        if outShape.contains(0) { return Tensor(unchecked: outShape, scalars: []) }
+        let values = Tensor.gather(scalars, base: base, shape: outShape, strides: outStrides)
+        return Tensor(unchecked: outShape, scalars: values)
+    }
+
+    /// Where `index(items)` reads: the offset of its first element, its shape and the element strides
+    /// of its axes in this tensor. Throws as `index` does.
+    func indexLayout(_ items: [IndexItem]) throws -> (base: Int, shape: [Int], strides: [Int]) {
         guard items.count <= rank else {
             throw OpError("index", "\(items.count) indices for a tensor of rank \(rank) (shape \(Shape.describe(shape)))")
         }
@@ -42,9 +51,7 @@ extension Tensor {
                 outStrides.append(s.count > 1 ? s.step * own[axis] : 0)
             }
         }
-        if outShape.contains(0) { return Tensor(unchecked: outShape, scalars: []) }
-        let values = Tensor.gather(scalars, base: base, shape: outShape, strides: outStrides)
-        return Tensor(unchecked: outShape, scalars: values)
+        return (base, outShape, outStrides)
     }
 
     /// Python's `slice(start, end, step).indices(size)` and the resulting length: the first position,

@@ -117,24 +117,7 @@ extension Tensor {
     /// axis (for a rank-2 tensor both readings of 4 values agree). A rank-1 tensor takes `[begin, end]`
     /// or one value for both ends. Pads must not be negative (ONNX allows cropping; use slicing).
     public func pad(_ pads: [Int], value: Float = 0) throws -> Tensor {
-        for p in pads where p < 0 || p > Shape.maxElements {
-            throw OpError("pad", "pads must be between 0 and \(Shape.maxElements), got \(pads)")
-        }
-        var begin = [Int](repeating: 0, count: rank), end = begin
-        if pads.count == 2 * rank {
-            for k in 0..<rank { begin[k] = pads[k]; end[k] = pads[k + rank] }
-        } else if rank >= 2 && [1, 2, 4].contains(pads.count) {
-            let h = rank - 2, w = rank - 1
-            switch pads.count {
-            case 1: (begin[h], begin[w], end[h], end[w]) = (pads[0], pads[0], pads[0], pads[0])
-            case 2: (begin[h], begin[w], end[h], end[w]) = (pads[0], pads[1], pads[0], pads[1])
-            default: (begin[h], begin[w], end[h], end[w]) = (pads[0], pads[1], pads[2], pads[3])
-            }
-        } else if rank == 1 && pads.count == 1 {
-            (begin[0], end[0]) = (pads[0], pads[0])
-        } else {
-            throw OpError("pad", "\(pads.count) pad values do not fit a \(Shape.describe(shape)) tensor: give 1, 2 or 4 values for the last two axes, or \(2 * rank) as [begin…, end…] for every axis")
-        }
+        let (begin, end) = try padBounds(pads)
         var outShape = shape
         for k in 0..<rank { outShape[k] = shape[k] + begin[k] + end[k] }
         let n = try Shape.elementCount(outShape, op: "pad")
@@ -166,6 +149,29 @@ extension Tensor {
             }
         }
         return Tensor(unchecked: outShape, scalars: values)
+    }
+
+    /// The padding `pad(pads)` adds before and after every axis; throws as `pad` does.
+    func padBounds(_ pads: [Int]) throws -> (begin: [Int], end: [Int]) {
+        for p in pads where p < 0 || p > Shape.maxElements {
+            throw OpError("pad", "pads must be between 0 and \(Shape.maxElements), got \(pads)")
+        }
+        var begin = [Int](repeating: 0, count: rank), end = begin
+        if pads.count == 2 * rank {
+            for k in 0..<rank { begin[k] = pads[k]; end[k] = pads[k + rank] }
+        } else if rank >= 2 && [1, 2, 4].contains(pads.count) {
+            let h = rank - 2, w = rank - 1
+            switch pads.count {
+            case 1: (begin[h], begin[w], end[h], end[w]) = (pads[0], pads[0], pads[0], pads[0])
+            case 2: (begin[h], begin[w], end[h], end[w]) = (pads[0], pads[1], pads[0], pads[1])
+            default: (begin[h], begin[w], end[h], end[w]) = (pads[0], pads[1], pads[2], pads[3])
+            }
+        } else if rank == 1 && pads.count == 1 {
+            (begin[0], end[0]) = (pads[0], pads[0])
+        } else {
+            throw OpError("pad", "\(pads.count) pad values do not fit a \(Shape.describe(shape)) tensor: give 1, 2 or 4 values for the last two axes, or \(2 * rank) as [begin…, end…] for every axis")
+        }
+        return (begin, end)
     }
 
     // MARK: - Axis checks shared by the shape ops
