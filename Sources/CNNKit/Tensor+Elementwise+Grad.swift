@@ -118,7 +118,7 @@ extension Variable {
         }
     }
 
-    /// Differentiable `-x`, `|x|`, `eˣ`, `ln x`, `√x`. `|x|` has gradient `sign(x)`, 0 at 0 (as PyTorch).
+    /// Differentiable `-x`, `|x|`, `eˣ`, `ln x`, `√x`, and the rounding functions (no gradient). `|x|` has gradient `sign(x)`, 0 at 0 (as PyTorch).
     public func unary(_ op: UnaryOp) throws -> Variable {
         let x = value
         let y = x.unary(op)
@@ -135,6 +135,9 @@ extension Variable {
             return Autograd.record(y, parents: [self]) { g in [g.zipScalars(x) { $0 / $1 }] }
         case .sqrt:
             return Autograd.record(y, parents: [self]) { g in [g.zipScalars(y) { $0 / (2 * $1) }] }
+        case .floor, .ceil, .round:
+            // Piecewise constant: zero gradient almost everywhere (as PyTorch), so no graph node.
+            return Variable(y)
         }
     }
 

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A tensor in the autograd graph (micrograd's `Value`, for tensors).
 ///
 /// A leaf created with `requiresGrad: true` is a parameter or a marked input: `Autograd.backward`
@@ -40,16 +38,16 @@ public final class Variable {
 }
 
 public enum Autograd {
-    private static let disabledDepth = Atomic<Int>(0)
+    /// Per task (per thread outside tasks), not per process: one `noGrad` block must not stop a graph
+    /// being recorded on another thread, as happens when tests run in parallel.
+    @TaskLocal private static var gradDisabled = false
 
     /// False inside `noGrad { … }`: ops then build no graph.
-    public static var isEnabled: Bool { disabledDepth.load(ordering: .relaxed) == 0 }
+    public static var isEnabled: Bool { !gradDisabled }
 
     /// Runs `body` without recording a graph (inference, optimiser updates).
     public static func noGrad<T>(_ body: () throws -> T) rethrows -> T {
-        disabledDepth.add(1, ordering: .relaxed)
-        defer { disabledDepth.subtract(1, ordering: .relaxed) }
-        return try body()
+        try $gradDisabled.withValue(true) { try body() }
     }
 
     /// The result of an op: a graph node when recording and some parent needs a gradient, else a
