@@ -1,0 +1,205 @@
+import CEditLine
+import Foundation
+
+/// The one place that reads lines of input (STYLE 6, after lua.c and linenoise).
+///
+/// On a terminal it wraps libedit through its readline-compatible API (the native `el_set`/`history`
+/// calls are C variadic functions, which Swift cannot call): prompts, emacs-style editing, history kept
+/// in a private file, and tab completion. Anywhere else it reads plain lines with no prompt, so piped
+/// input goes through exactly the same loop as typing.
+final class LineEditor {
+    enum Input: Equatable {
+        case line(String)
+        /// Ctrl-C while editing: the caller drops the entry being typed.
+        case interrupted
+        /// Ctrl-D on an empty line, or the end of piped input.
+        case end
+    }
+
+    /// True when reading from a terminal through libedit.
+    let interactive: Bool
+    private let history: HistoryFile?
+    private var lastRemembered: String?
+
+    /// The completer the C callback reaches; libedit's callbacks carry no context pointer.
+    fileprivate static var completer: ((String) -> [String])?
+
+    /// - Parameters:
+    ///   - interactive: edit lines with libedit (stdin is a terminal) or read plain lines.
+    ///   - historyFile: where history persists; nil keeps it for this session only.
+    ///   - completer: candidates for the word before the cursor, given the line up to the cursor.
+    init(interactive: Bool, historyFile: HistoryFile?, completer: @escaping (String) -> [String]) {
+        self.interactive = interactive
+        var file = interactive ? historyFile : nil
+        file?.prepare()
+        self.history = file
+        guard interactive else { return }
+        LineEditor.completer = completer
+
+        rl_readline_name = UnsafePointer(strdup("cnns"))  // `cnns:` lines in ~/.editrc apply to us
+        // Prompts and redraws go where the user looks: stdout, unless it is redirected to a file.
+        rl_outstream = isatty(STDOUT_FILENO) == 1 ? stdout : stderr
+        // libedit handles SIGINT (and SIGTSTP, SIGCONT, SIGWINCH) itself while a line is being read:
+        // it restores the terminal, passes the signal on to our handler and makes the read fail, so
+        // readline() returns NULL and `Interrupts.take()` tells Ctrl-C apart from end of input.
+        rl_catch_signals = 1
+        rl_initialize()
+        using_history()
+        stifle_history(Int32(HistoryFile.maximumEntries))
+
+        // libedit splits words on rl_basic_word_break_characters (not the completer_ variant). `.` is a
+        // break so `model.la<TAB>` completes the member name; `"` is a break so paths in strings complete.
+        rl_basic_word_break_characters = UnsafePointer(strdup(" \t\n\"'`\\@$><=;|&{}()[],+-*/%^!~:.#"))
+        rl_completion_append_character = 0
+        rl_attempted_completion_function = completeWord
+
+        if let history, history.isUsable {
+            _ = read_history(history.path)
+            lastRemembered = Self.newestHistoryEntry()
+        }
+    }
+
+    /// Reads one line (without its newline). `prompt` is shown only on a terminal.
+    func read(prompt: String) -> Input {
+        guard interactive else {
+            guard let line = Swift.readLine(strippingNewline: true) else { return .end }
+            return .line(line)
+        }
+        _ = Interrupts.take()
+        rl_resize_terminal()  // the window may have changed size while a statement ran
+        guard let raw = readline(prompt) else {
+            if Interrupts.take() > 0 {
+                FileDescriptorWriter.standardOutput.write("^C\n")
+                return .interrupted
+            }
+            return .end
+        }
+        defer { free(raw) }
+        return .line(String(cString: raw))
+    }
+
+    /// Adds a typed line to the history, unless it is blank or repeats the previous entry, and appends
+    /// it to the history file at once so a closed terminal loses nothing.
+    func remember(_ line: String) {
+        guard interactive, !line.allSatisfy(\.isWhitespace), line != lastRemembered else { return }
+        lastRemembered = line
+        _ = add_history(line)
+        if let history, history.isUsable {
+            _ = append_history(1, history.path)
+        }
+    }
+
+    /// Trims the history file to its last `HistoryFile.maximumEntries` entries; call once at exit.
+    func close() {
+        if let history, history.isUsable {
+            _ = history_truncate_file(history.path, Int32(HistoryFile.maximumEntries))
+        }
+    }
+
+    private static func newestHistoryEntry() -> String? {
+        guard history_length > 0,
+              let entry = history_get(history_base + history_length - 1),
+              let text = entry.pointee.line else { return nil }
+        return String(cString: text)
+    }
+}
+
+/// Where the shell's history lives: `$XDG_STATE_HOME/cnns/history`, else `~/.local/state/cnns/history`.
+/// Directories we create are 0700 and the file is 0600 (libedit also sets 0600 whenever it writes).
+struct HistoryFile {
+    static let maximumEntries = 1000
+
+    let path: String
+    private(set) var isUsable = false
+
+    init?(environment: [String: String]) {
+        // The XDG spec says relative paths in these variables are invalid and must be ignored.
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
+            path = state + "/cnns/history"
+        } else if let home = environment["HOME"], home.hasPrefix("/") {
+            path = home + "/.local/state/cnns/history"
+        } else {
+            return nil
+        }
+    }
+
+    /// Creates the missing directories (0700) and the file (0600). On failure, says so once on stderr
+    /// and keeps history for this session only.
+    mutating func prepare() {
+        let directory = (path as NSString).deletingLastPathComponent
+        var built = ""
+        for component in directory.split(separator: "/") {
+            built += "/" + component
+            if mkdir(built, 0o700) != 0 && errno != EEXIST {
+                warn("cannot create \(built): \(String(cString: strerror(errno)))")
+                return
+            }
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            warn("cannot open \(path): \(String(cString: strerror(errno)))")
+            return
+        }
+        close(fd)
+        isUsable = true
+    }
+
+    private func warn(_ reason: String) {
+        FileDescriptorWriter.standardError.write("cnns: history will not be saved: \(reason)\n")
+    }
+}
+
+/// libedit's completion hook: `text` is the word before the cursor (split at the break characters).
+/// Returns a malloc'd, NULL-terminated array whose first element replaces `text` (the candidates'
+/// common prefix) followed by the candidates, as readline expects; libedit frees it.
+private func completeWord(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32)
+    -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+{
+    let word = text.map { String(cString: $0) } ?? ""
+    let line = rl_line_buffer.map { String(cString: $0) } ?? word
+    let prefixBytes = Array(line.utf8.prefix(Int(max(0, end))))
+    let prefix = String(decoding: prefixBytes, as: UTF8.self)
+
+    // Inside an open string literal the word is a path: let libedit complete file names.
+    if prefix.filter({ $0 == "\"" }).count % 2 == 1 {
+        rl_attempted_completion_over = 0
+        return nil
+    }
+    rl_attempted_completion_over = 1
+    let candidates = completionMatches(word: word, candidates: LineEditor.completer?(prefix) ?? [])
+    guard !candidates.isEmpty else { return nil }
+    let entries = candidates.count == 1 ? candidates : [commonPrefix(candidates)] + candidates
+    guard let raw = malloc((entries.count + 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride) else {
+        return nil
+    }
+    let result = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: entries.count + 1)
+    for (i, entry) in entries.enumerated() { result[i] = strdup(entry) }
+    result[entries.count] = nil
+    return result
+}
+
+/// The candidates that complete `word`, sorted and without repeats. A candidate may be the whole
+/// dotted path (`model.layers`) or just the member (`layers`): either way we offer the part that
+/// replaces `word`, which starts after the last `.` because `.` breaks words.
+func completionMatches(word: String, candidates: [String]) -> [String] {
+    var seen = Set<String>()
+    var result: [String] = []
+    for candidate in candidates {
+        var option = candidate
+        if !option.hasPrefix(word), let dot = option.lastIndex(of: ".") {
+            option = String(option[option.index(after: dot)...])
+        }
+        guard option.hasPrefix(word), !option.isEmpty, seen.insert(option).inserted else { continue }
+        result.append(option)
+    }
+    return result.sorted()
+}
+
+/// The longest common prefix of the strings, by whole characters.
+func commonPrefix(_ words: [String]) -> String {
+    guard var prefix = words.first else { return "" }
+    for word in words.dropFirst() {
+        while !word.hasPrefix(prefix) { prefix.removeLast() }
+    }
+    return prefix
+}
