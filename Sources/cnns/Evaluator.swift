@@ -78,7 +78,8 @@ struct ReadEvalPrintLoop {
                 return interactive || keepGoing ? nil : 1
             case .cancelled:
                 if interactive {
-                    FileDescriptorWriter.standardError.write("interrupted\n")
+                    let newline = editor.terminalEchoesControlCharacters ? "\n" : ""
+                    FileDescriptorWriter.standardError.write(newline + "interrupted\n")
                     return nil
                 }
                 return 130
@@ -98,8 +99,6 @@ struct ReadEvalPrintLoop {
                     if let status = run(entry) { return status }
                     if interactive { continue }
                 }
-                // Leave the user's shell prompt on a line of its own.
-                if interactive { FileDescriptorWriter.standardOutput.write("\n") }
                 return !interactive && failed ? 1 : 0
             case .line(let line):
                 lineNumber += 1

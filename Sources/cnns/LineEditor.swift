@@ -72,28 +72,35 @@ final class LineEditor {
                 FileDescriptorWriter.standardOutput.write("^C\n")
                 return .interrupted
             }
+            // libedit has echoed `^D`; whatever comes next starts on a new line.
+            FileDescriptorWriter.standardOutput.write("\n")
             return .end
         }
         defer { free(raw) }
         return .line(String(cString: raw))
     }
 
-    /// Adds a typed line to the history, unless it is blank or repeats the previous entry, and appends
-    /// it to the history file at once so a closed terminal loses nothing.
+    /// Adds a typed line to the history, unless it is blank or repeats the previous entry, and saves
+    /// the history file at once so a closed terminal loses nothing. The whole (stifled, at most
+    /// `HistoryFile.maximumEntries`) list is rewritten: libedit's `append_history` writes one entry too
+    /// many (20221030), which would double every line.
     func remember(_ line: String) {
         guard interactive, !line.allSatisfy(\.isWhitespace), line != lastRemembered else { return }
         lastRemembered = line
         _ = add_history(line)
         if let history, history.isUsable {
-            _ = append_history(1, history.path)
+            _ = write_history(history.path)
         }
     }
 
-    /// Trims the history file to its last `HistoryFile.maximumEntries` entries; call once at exit.
-    func close() {
-        if let history, history.isUsable {
-            _ = history_truncate_file(history.path, Int32(HistoryFile.maximumEntries))
-        }
+    /// True when the terminal itself echoes Ctrl-C as `^C` (ECHO and ECHOCTL set, as they are while a
+    /// statement runs): the message that follows then needs a line of its own.
+    var terminalEchoesControlCharacters: Bool {
+        guard interactive else { return false }
+        var modes = termios()
+        guard tcgetattr(STDIN_FILENO, &modes) == 0 else { return false }
+        let wanted = tcflag_t(ECHO | ECHOCTL)
+        return modes.c_lflag & wanted == wanted
     }
 
     private static func newestHistoryEntry() -> String? {

@@ -36,7 +36,6 @@ struct Runner {
             interactive: shell,
             historyFile: HistoryFile(environment: terminal.environment),
             completer: { session.completions(for: $0) })
-        defer { editor.close() }
         if shell {
             FileDescriptorWriter.standardOutput.write(
                 "cnns \(cnnsVersion): help() lists what there is; Tab completes; Ctrl-D exits.\n")
