@@ -33,6 +33,14 @@ enum Interrupts {
 
     /// Installs the SIGINT handler (with `sigaction`) for the given policy. Call once, early.
     static func install(policy: Policy) {
+        // A script started in the background by a non-interactive shell inherits SIGINT ignored, so
+        // that Ctrl-C meant for the foreground leaves it alone; like Python, keep it that way. The
+        // interactive shell always needs the handler: Ctrl-C is how it cancels a line.
+        var current = sigaction()
+        if policy == .exit, sigaction(SIGINT, nil, &current) == 0,
+           unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+            return
+        }
         self.policy.store(policy.rawValue, ordering: .sequentiallyConsistent)
         _ = busy.load(ordering: .relaxed)
         _ = count.load(ordering: .relaxed)
@@ -47,6 +55,12 @@ enum Interrupts {
         // the duration of each read and forwards the signal to this one.
         action.sa_flags = SA_RESTART
         sigaction(SIGINT, &action, nil)
+        // A parent may hand down a signal mask with SIGINT blocked (threads of many runtimes block
+        // signals, and children inherit the spawning thread's mask); a handler we installed must run.
+        var interrupt = sigset_t()
+        sigemptyset(&interrupt)
+        sigaddset(&interrupt, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
     }
 
     /// Takes the number of SIGINTs received since the last call (the line editor asks after a read).
