@@ -47,8 +47,9 @@ final class LineEditor {
         using_history()
         stifle_history(Int32(HistoryFile.maximumEntries))
 
-        // libedit splits words on rl_basic_word_break_characters (not the completer_ variant). `.` is a
-        // break so `model.la<TAB>` completes the member name; `"` is a break so paths in strings complete.
+        // libedit splits words on rl_basic_word_break_characters (not the completer_ variant): at every
+        // character that cannot be part of a name, so `model.la`, `stride:` and `"data/tr` complete the
+        // way the session's candidates expect (see `completionReplacements`).
         rl_basic_word_break_characters = UnsafePointer(strdup(" \t\n\"'`\\@$><=;|&{}()[],+-*/%^!~:.#"))
         rl_completion_append_character = 0
         rl_attempted_completion_function = completeWord
@@ -156,26 +157,20 @@ struct HistoryFile {
     }
 }
 
-/// libedit's completion hook: `text` is the word before the cursor (split at the break characters).
+/// libedit's completion hook: `text` is the word before the cursor, split at the break characters.
 /// Returns a malloc'd, NULL-terminated array whose first element replaces `text` (the candidates'
 /// common prefix) followed by the candidates, as readline expects; libedit frees it.
 private func completeWord(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32)
     -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 {
+    rl_attempted_completion_over = 1  // never fall back to libedit's own file-name completion
     let word = text.map { String(cString: $0) } ?? ""
     let line = rl_line_buffer.map { String(cString: $0) } ?? word
-    let prefixBytes = Array(line.utf8.prefix(Int(max(0, end))))
-    let prefix = String(decoding: prefixBytes, as: UTF8.self)
-
-    // Inside an open string literal the word is a path: let libedit complete file names.
-    if prefix.filter({ $0 == "\"" }).count % 2 == 1 {
-        rl_attempted_completion_over = 0
-        return nil
-    }
-    rl_attempted_completion_over = 1
-    let candidates = completionMatches(word: word, candidates: LineEditor.completer?(prefix) ?? [])
-    guard !candidates.isEmpty else { return nil }
-    let entries = candidates.count == 1 ? candidates : [commonPrefix(candidates)] + candidates
+    let prefix = String(decoding: Array(line.utf8.prefix(Int(max(0, end)))), as: UTF8.self)
+    let candidates = LineEditor.completer?(prefix) ?? []
+    let replacements = completionReplacements(prefix: prefix, word: word, candidates: candidates)
+    guard !replacements.isEmpty else { return nil }
+    let entries = replacements.count == 1 ? replacements : [commonPrefix(replacements)] + replacements
     guard let raw = malloc((entries.count + 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride) else {
         return nil
     }
@@ -185,19 +180,29 @@ private func completeWord(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: 
     return result
 }
 
-/// The candidates that complete `word`, sorted and without repeats. A candidate may be the whole
-/// dotted path (`model.layers`) or just the member (`layers`): either way we offer the part that
-/// replaces `word`, which starts after the last `.` because `.` breaks words.
-func completionMatches(word: String, candidates: [String]) -> [String] {
+/// What replaces libedit's `word` (the end of `prefix`) for each candidate, sorted, without repeats.
+///
+/// The session's candidates are whole words that replace *its* idea of the partial word: the
+/// identifier before the cursor, a member after `.`, a file name after the last `/` inside a string.
+/// libedit may have split the word differently (`my-fi` in a path is two words to it), so the partial
+/// word is recovered per candidate as the longest end of `prefix` that begins the candidate, and the
+/// replacement for libedit's word is adjusted by the difference.
+func completionReplacements(prefix: String, word: String, candidates: [String]) -> [String] {
+    let typed = Array(prefix)
+    let wordLength = min(word.count, typed.count)
     var seen = Set<String>()
     var result: [String] = []
-    for candidate in candidates {
-        var option = candidate
-        if !option.hasPrefix(word), let dot = option.lastIndex(of: ".") {
-            option = String(option[option.index(after: dot)...])
+    for candidate in candidates where !candidate.isEmpty {
+        let letters = Array(candidate)
+        var partial = min(letters.count, typed.count)
+        while partial > 0 && Array(typed[(typed.count - partial)...]) != Array(letters[..<partial]) { partial -= 1 }
+        let replacement: String
+        if partial >= wordLength {
+            replacement = String(letters[(partial - wordLength)...])
+        } else {
+            replacement = String(typed[(typed.count - wordLength)..<(typed.count - partial)]) + candidate
         }
-        guard option.hasPrefix(word), !option.isEmpty, seen.insert(option).inserted else { continue }
-        result.append(option)
+        if seen.insert(replacement).inserted { result.append(replacement) }
     }
     return result.sorted()
 }
