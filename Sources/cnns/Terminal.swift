@@ -14,10 +14,16 @@ struct Terminal {
     let stderrIsTTY: Bool
     let environment: [String: String]
 
+    /// Asks the process's own standard streams.
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        stdinIsTTY = isatty(STDIN_FILENO) == 1
-        stdoutIsTTY = isatty(STDOUT_FILENO) == 1
-        stderrIsTTY = isatty(STDERR_FILENO) == 1
+        self.init(stdinIsTTY: isatty(STDIN_FILENO) == 1, stdoutIsTTY: isatty(STDOUT_FILENO) == 1,
+                  stderrIsTTY: isatty(STDERR_FILENO) == 1, environment: environment)
+    }
+
+    init(stdinIsTTY: Bool, stdoutIsTTY: Bool, stderrIsTTY: Bool, environment: [String: String]) {
+        self.stdinIsTTY = stdinIsTTY
+        self.stdoutIsTTY = stdoutIsTTY
+        self.stderrIsTTY = stderrIsTTY
         self.environment = environment
     }
 
