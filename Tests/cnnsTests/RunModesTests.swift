@@ -159,6 +159,16 @@ struct RunModesTests {
         #expect(result.stdout == "started\n", "\(result)")
     }
 
+    @Test("--seed makes random draws repeatable; --threads is accepted")
+    func seedAndThreads() throws {
+        let first = try CNNS.run(["--seed", "7", "-e", "rand(4)"])
+        let again = try CNNS.run(["--seed", "7", "--threads", "1", "-e", "rand(4)"])
+        let other = try CNNS.run(["--seed", "8", "--threads", "2", "-e", "rand(4)"])
+        #expect(first.status == 0 && again.status == 0 && other.status == 0, "\(first)\n\(again)\n\(other)")
+        #expect(!first.stdout.isEmpty && first.stdout == again.stdout, "\(first)\n\(again)")
+        #expect(first.stdout != other.stdout, "\(first)\n\(other)")
+    }
+
     @Test("-i runs the script, then reads more statements with its state")
     func scriptThenLoop() throws {
         let (path, directory) = try script("x = 20\n")

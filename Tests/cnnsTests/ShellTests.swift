@@ -72,7 +72,7 @@ struct ShellTests {
         }
     }
 
-    @Test("the shell evaluates, continues open entries, and survives Ctrl-C during a computation",
+    @Test("the shell evaluates, completes, continues open entries, and survives Ctrl-C during a computation",
           .enabled(if: CNNS.languageIsReal, "awaits the language: Session is still the interface stub"))
     func evaluation() throws {
         let state = try stateHome()
@@ -90,6 +90,15 @@ struct ShellTests {
         #expect(shell.waitUntil { $0.last == "  ..." }, "no continuation prompt:\n\(shell.screen())")
         try shell.type("2]")
         try shell.keys("Enter")
+        try shell.type("zer")
+        try shell.keys("Tab")
+        #expect(shell.waitUntil { $0.last == "cnns> zeros" }, "Tab must complete a builtin:\n\(shell.screen())")
+        try shell.keys("C-u")
+        try shell.type("y.sha")
+        try shell.keys("Tab")
+        #expect(shell.waitUntil { $0.last == "cnns> y.shape" }, "Tab must complete a member:\n\(shell.screen())")
+        try shell.keys("C-u")
+
         try shell.type("(sum(y) +")
         try shell.keys("Enter")
         #expect(shell.waitUntil { $0.last == "  ..." })
