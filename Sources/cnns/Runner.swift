@@ -30,7 +30,12 @@ struct Runner {
         } else if let path = command.scriptPath {
             status = runScript(path, evaluator: evaluator)
         }
-        guard entersLoop, status != 130 else { return status }
+        guard entersLoop else { return status }
+        if status == 130 {
+            // `-i` on a terminal: Ctrl-C stopped the script, and the shell takes over with what it made.
+            guard shell else { return status }
+            FileDescriptorWriter.standardError.write("\ninterrupted\n")
+        }
 
         let editor = LineEditor(
             interactive: shell,
@@ -104,5 +109,7 @@ func readSourceFile(_ path: String) throws -> String {
         if n == 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
     }
-    return String(decoding: bytes, as: UTF8.self)
+    // Editors on some systems start UTF-8 files with a byte-order mark; it is not part of the program.
+    let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    return String(decoding: bytes[start...], as: UTF8.self)
 }

@@ -118,7 +118,7 @@ func renderError(_ error: ScriptError, color: Bool) -> String {
         let location = String(head.dropLast("error:".count))
         lines[0] = location + "\u{1B}[1;31merror:\u{1B}[0m\u{1B}[1m" + first.dropFirst(head.count) + "\u{1B}[0m"
     }
-    if let last = lines.last, last.contains("^"), last.allSatisfy({ " ^~".contains($0) }) {
+    if let last = lines.last, last.contains("^"), last.allSatisfy({ " \t^~".contains($0) }) {
         lines[lines.count - 1] = "\u{1B}[1;32m" + last + "\u{1B}[0m"
     }
     return lines.joined(separator: "\n") + "\n"
