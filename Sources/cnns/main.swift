@@ -1,10 +1,25 @@
-// TEMPORARY: replaced by the CLI owner, who keeps the `bench` dispatch.
-import CNNKit
-import CNNScript
+import ArgumentParser
 import Foundation
 
-let argv = CommandLine.arguments
-if argv.count > 1 && argv[1] == "bench" {
-    exit(BenchCommand.run(arguments: Array(argv.dropFirst(2))))
+// `cnns bench …` belongs to the benchmark and has its own argument handling: dispatch it before the
+// main parser sees the words.
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "bench" {
+    exit(BenchCommand.run(arguments: Array(arguments.dropFirst())))
 }
-print("cnns")
+
+let command: CNNSCommand
+do {
+    command = try CNNSCommand.parse(arguments)
+} catch {
+    // --help and --version "fail" with a success code; every real parse error is bad usage: status 2
+    // (ArgumentParser's own default would be 64).
+    let message = CNNSCommand.fullMessage(for: error)
+    if CNNSCommand.exitCode(for: error) == .success {
+        FileDescriptorWriter.standardOutput.write(message + "\n")
+        exit(0)
+    }
+    FileDescriptorWriter.standardError.write(message + "\n")
+    exit(2)
+}
+exit(Runner(command: command, terminal: Terminal()).run())
