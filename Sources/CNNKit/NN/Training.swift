@@ -26,6 +26,13 @@ public struct FitProgress: Sendable {
     public var accuracy: Float      // running, 0…1
     public var valLoss: Float?      // at epochEnd when validation data was given
     public var valAccuracy: Float?
+
+    public init(phase: Phase, epoch: Int, epochs: Int, batch: Int, batches: Int, imagesPerSecond: Double,
+                elapsed: Double, loss: Float, accuracy: Float, valLoss: Float? = nil, valAccuracy: Float? = nil) {
+        self.phase = phase; self.epoch = epoch; self.epochs = epochs; self.batch = batch; self.batches = batches
+        self.imagesPerSecond = imagesPerSecond; self.elapsed = elapsed; self.loss = loss; self.accuracy = accuracy
+        self.valLoss = valLoss; self.valAccuracy = valAccuracy
+    }
 }
 
 /// Per-epoch means of the training loss and accuracy (running over the epoch's batches, as Keras
@@ -47,6 +54,10 @@ public struct Evaluation: Sendable {
     /// confusion[true][predicted] counts.
     public var confusion: [[Int]]
     public var classNames: [String]
+
+    public init(loss: Float, accuracy: Float, confusion: [[Int]], classNames: [String]) {
+        self.loss = loss; self.accuracy = accuracy; self.confusion = confusion; self.classNames = classNames
+    }
 }
 
 public enum Training {
@@ -67,12 +78,12 @@ public enum Training {
         guard options.batchSize >= 1 else { throw OpError(op, "batch size must be ≥ 1, got \(options.batchSize)") }
         try options.schedule.validate()
         guard data.count > 0 else { throw OpError(op, "the training data \(data.name) is empty") }
-        let width = try outputWidth(model, data, op: op, loss: options.loss)
+        let width = try outputWidth(model, data, op: op)
         if let validation {
             guard validation.sampleShape == data.sampleShape else {
                 throw OpError(op, "validation samples are \(Shape.describe(validation.sampleShape)) but training samples are \(Shape.describe(data.sampleShape))")
             }
-            _ = try outputWidth(model, validation, op: op, loss: options.loss)
+            _ = try outputWidth(model, validation, op: op)
         }
 
         let parameters = model.parameters().filter(\.requiresGrad)
@@ -147,7 +158,7 @@ public enum Training {
         let op = "evaluate"
         guard batchSize >= 1 else { throw OpError(op, "batch size must be ≥ 1, got \(batchSize)") }
         guard data.count > 0 else { throw OpError(op, "the data set \(data.name) is empty") }
-        let width = try outputWidth(model, data, op: op, loss: loss)
+        let width = try outputWidth(model, data, op: op)
         let m = try measure(model, data, batchSize: batchSize, loss: loss, width: width, op: op)
         var names = data.classNames
         if names.count < m.confusion.count {
@@ -260,7 +271,7 @@ public enum Training {
     }
 
     /// Checks that `model` maps `data`'s samples to N×C scores with a column for every label; returns C.
-    static func outputWidth(_ model: Module, _ data: Dataset, op: String, loss: LossKind) throws -> Int {
+    static func outputWidth(_ model: Module, _ data: Dataset, op: String) throws -> Int {
         let out = try model.outputShape(for: [1] + data.sampleShape)
         guard out.count == 2, out[1] >= 1 else {
             throw OpError(op, "the model maps a \(Shape.describe([1] + data.sampleShape)) input to \(Shape.describe(out)); training needs N×classes scores (end with Flatten and Dense)")
