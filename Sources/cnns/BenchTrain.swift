@@ -10,6 +10,7 @@ enum TrainBench {
     /// The median step time over `steps` timed steps (after 3 warm-up steps) at `threads` threads, and
     /// the images per second it gives; NaN and 0 when a step fails. `Engine.threads` is restored.
     static func run(threads: Int, steps: Int) -> (msPerStep: Double, imagesPerSecond: Double) {
+        AllocatorTuning.retainFreedMemory()  // as `fit` does
         let saved = Engine.threads
         Engine.threads = threads
         defer { Engine.threads = saved }

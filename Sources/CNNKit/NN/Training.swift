@@ -70,7 +70,7 @@ public enum Training {
     /// Stops cleanly between batches when `Engine.isCancelled` (or when an op inside a batch throws
     /// `CancelledError`; that batch's update is not applied), keeping the weights learned so far and
     /// setting `History.interrupted`; the cancel flag is left for the caller to clear. The same seed,
-    /// model initialisation and data give the same run.
+    /// model initialisation and data give the same run. Calls `AllocatorTuning.retainFreedMemory()`.
     public static func fit(_ model: Module, data: Dataset, optimizer: Optimizer, options: FitOptions,
                            validation: Dataset? = nil, progress: (FitProgress) -> Void = { _ in }) throws -> History {
         let op = "fit"
@@ -86,6 +86,7 @@ public enum Training {
             _ = try outputWidth(model, validation, op: op)
         }
 
+        AllocatorTuning.retainFreedMemory()
         let parameters = model.parameters().filter(\.requiresGrad)
         let baseRate = optimizer.learningRate
         defer {
