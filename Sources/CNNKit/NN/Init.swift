@@ -15,4 +15,12 @@ public enum Init {
         for i in 0..<count { values[i] = (2 * rng.nextFloat() - 1) * bound }
         return try Tensor(shape: shape, scalars: values)
     }
+
+    /// A tensor of `shape` with values from N(0, std²).
+    public static func normal(_ shape: [Int], std: Float, rng: inout RandomSource, op: String) throws -> Tensor {
+        let count = try Shape.elementCount(shape, op: op)
+        var values = [Float](repeating: 0, count: count)
+        for i in 0..<count { values[i] = rng.nextNormal() * std }
+        return try Tensor(shape: shape, scalars: values)
+    }
 }

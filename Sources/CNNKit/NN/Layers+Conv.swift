@@ -10,10 +10,21 @@ public final class Conv: Module {
     public var bias: Variable?
     public var isTraining = true
 
+    /// How the weight is drawn: PyTorch's Conv2d default, or torchvision's ResNet rule
+    /// (Kaiming-normal, fan_out, ReLU gain: N(0, 2 / (Cout·R·S))). The bias is always PyTorch's.
+    enum WeightInit { case pytorchDefault, kaimingNormalFanOut }
+
     /// Weight and bias drawn from U(−1/√fan_in, 1/√fan_in), fan_in = Cin/groups · R · S (PyTorch).
-    public init(_ inChannels: Int, _ outChannels: Int, kernel: Size2, stride: Size2 = Size2(1),
-                padding: PaddingSpec = .explicit(.zero), dilation: Size2 = Size2(1), groups: Int = 1,
-                bias: Bool = true, rng: inout RandomSource) throws {
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernel: Size2, stride: Size2 = Size2(1),
+                            padding: PaddingSpec = .explicit(.zero), dilation: Size2 = Size2(1), groups: Int = 1,
+                            bias: Bool = true, rng: inout RandomSource) throws {
+        try self.init(inChannels, outChannels, kernel: kernel, stride: stride, padding: padding, dilation: dilation,
+                      groups: groups, bias: bias, weightInit: .pytorchDefault, rng: &rng)
+    }
+
+    init(_ inChannels: Int, _ outChannels: Int, kernel: Size2, stride: Size2 = Size2(1),
+         padding: PaddingSpec = .explicit(.zero), dilation: Size2 = Size2(1), groups: Int = 1,
+         bias: Bool = true, weightInit: WeightInit, rng: inout RandomSource) throws {
         let op = "Conv"
         guard inChannels >= 1, outChannels >= 1 else {
             throw OpError(op, "channels must be ≥ 1, got \(inChannels) in and \(outChannels) out")
@@ -28,7 +39,13 @@ public final class Conv: Module {
         let shape = [outChannels, inChannels / groups, kernel.h, kernel.w]
         let fanIn = (inChannels / groups) * kernel.h * kernel.w
         let bound = Init.kaimingUniformBound(fanIn: fanIn)
-        weight = Variable(try Init.uniform(shape, bound: bound, rng: &rng, op: op), requiresGrad: true)
+        switch weightInit {
+        case .pytorchDefault:
+            weight = Variable(try Init.uniform(shape, bound: bound, rng: &rng, op: op), requiresGrad: true)
+        case .kaimingNormalFanOut:
+            let std = (2 / Float(outChannels * kernel.h * kernel.w)).squareRoot()
+            weight = Variable(try Init.normal(shape, std: std, rng: &rng, op: op), requiresGrad: true)
+        }
         self.bias = bias ? Variable(try Init.uniform([outChannels], bound: bound, rng: &rng, op: op), requiresGrad: true) : nil
     }
 

@@ -58,17 +58,20 @@ public final class BasicBlock: Module {
     public let inChannels: Int, outChannels: Int, stride: Int
     public var isTraining = true
 
+    /// Convs initialised as torchvision's ResNet does: Kaiming-normal, fan_out, ReLU gain.
     public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, rng: inout RandomSource) throws {
         self.inChannels = inChannels; self.outChannels = outChannels; self.stride = stride
+        let he = Conv.WeightInit.kaimingNormalFanOut
         conv1 = try Conv(inChannels, outChannels, kernel: Size2(3), stride: Size2(stride),
-                         padding: .explicit(Padding2D(1)), bias: false, rng: &rng)
+                         padding: .explicit(Padding2D(1)), bias: false, weightInit: he, rng: &rng)
         bn1 = try BatchNorm(outChannels)
         relu = Activation(.relu)
-        conv2 = try Conv(outChannels, outChannels, kernel: Size2(3), padding: .explicit(Padding2D(1)), bias: false, rng: &rng)
+        conv2 = try Conv(outChannels, outChannels, kernel: Size2(3), padding: .explicit(Padding2D(1)), bias: false,
+                         weightInit: he, rng: &rng)
         bn2 = try BatchNorm(outChannels)
         if stride != 1 || inChannels != outChannels {
             downsample = Sequential([
-                try Conv(inChannels, outChannels, kernel: Size2(1), stride: Size2(stride), bias: false, rng: &rng),
+                try Conv(inChannels, outChannels, kernel: Size2(1), stride: Size2(stride), bias: false, weightInit: he, rng: &rng),
                 try BatchNorm(outChannels),
             ])
         }

@@ -34,11 +34,13 @@ public enum Zoo {
         guard channels >= 1 else { throw OpError(op, "channels must be ≥ 1, got \(channels)") }
 
         var entries: [(name: String, module: Module)] = []
+        let he = Conv.WeightInit.kaimingNormalFanOut
         if small {
-            entries.append(("conv1", try Conv(channels, 64, kernel: Size2(3), padding: .explicit(Padding2D(1)), bias: false, rng: &rng)))
+            entries.append(("conv1", try Conv(channels, 64, kernel: Size2(3), padding: .explicit(Padding2D(1)), bias: false,
+                                              weightInit: he, rng: &rng)))
         } else {
             entries.append(("conv1", try Conv(channels, 64, kernel: Size2(7), stride: Size2(2),
-                                              padding: .explicit(Padding2D(3)), bias: false, rng: &rng)))
+                                              padding: .explicit(Padding2D(3)), bias: false, weightInit: he, rng: &rng)))
         }
         entries.append(("bn1", try BatchNorm(64)))
         entries.append(("relu", Activation(.relu)))
@@ -63,16 +65,6 @@ public enum Zoo {
         if classes != 1000 { signature += ", classes:\(classes)" }
         if channels != 3 { signature += ", channels:\(channels)" }
         if small { signature += ", small:true" }
-        let model = try NamedSequential(typeName: "ResNet", signature: signature + ")", entries)
-
-        for case let conv as Conv in model.modules() {
-            let w = conv.weight.value
-            let fanOut = w.shape[0] * w.shape[2] * w.shape[3]
-            let std = (2 / Float(fanOut)).squareRoot()
-            var values = w.scalars
-            for i in values.indices { values[i] = rng.nextNormal() * std }
-            conv.weight.value.scalars = values
-        }
-        return model
+        return try NamedSequential(typeName: "ResNet", signature: signature + ")", entries)
     }
 }
