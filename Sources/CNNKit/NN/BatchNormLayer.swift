@@ -1,0 +1,55 @@
+// x: N×C×… (rank ≥ 2) → same shape; weight, bias, running_mean, running_var: C.
+
+/// Batch normalisation over axis 1 (PyTorch's `nn.BatchNorm2d`/`1d`): in training mode it normalises
+/// with the batch's statistics and updates the running ones as
+/// `running = (1 − momentum)·running + momentum·batch` (PyTorch's momentum 0.1 is ONNX/Keras' 0.9);
+/// in inference mode it uses the running statistics. Starts at weight 1, bias 0, mean 0, variance 1.
+public final class BatchNorm: Module {
+    public let channels: Int
+    public let eps: Float
+    public let momentum: Float
+    public var weight: Variable
+    public var bias: Variable
+    public var runningMean: Tensor
+    public var runningVar: Tensor
+    public var isTraining = true
+
+    public init(_ channels: Int, eps: Float = 1e-5, momentum: Float = 0.1) throws {
+        let op = "BatchNorm"
+        guard channels >= 1 else { throw OpError(op, "channels must be ≥ 1, got \(channels)") }
+        guard eps >= 0, eps.isFinite else { throw OpError(op, "eps must be finite and ≥ 0, got \(eps)") }
+        guard momentum >= 0, momentum <= 1 else { throw OpError(op, "momentum must be in [0, 1], got \(momentum)") }
+        self.channels = channels; self.eps = eps; self.momentum = momentum
+        weight = Variable(try Tensor(shape: [channels], repeating: 1), requiresGrad: true)
+        bias = Variable(try Tensor(shape: [channels], repeating: 0), requiresGrad: true)
+        runningMean = try Tensor(shape: [channels], repeating: 0)
+        runningVar = try Tensor(shape: [channels], repeating: 1)
+    }
+
+    public var typeName: String { "BatchNorm" }
+    public var signature: String {
+        var s = "BatchNorm(\(channels)"
+        if eps != 1e-5 { s += ", eps:\(eps)" }
+        if momentum != 0.1 { s += ", momentum:\(momentum)" }
+        return s + ")"
+    }
+    public var children: [(name: String, module: Module)] { [] }
+    public var ownParameters: [(name: String, variable: Variable)] { [("weight", weight), ("bias", bias)] }
+    public var ownBuffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVar)] }
+
+    public func forward(_ x: Variable) throws -> Variable {
+        _ = try outputShape(for: x.shape)
+        return try Variable.batchNorm(x, scale: weight, bias: bias, runningMean: &runningMean, runningVar: &runningVar,
+                                      momentum: momentum, eps: eps, training: isTraining)
+    }
+
+    public func outputShape(for input: [Int]) throws -> [Int] {
+        guard input.count >= 2, input.allSatisfy({ $0 >= 0 }) else {
+            throw OpError(typeName, "\(signature) expects an N×C×… input, got \(Shape.describe(input))")
+        }
+        guard input[1] == channels else {
+            throw OpError(typeName, "\(signature) expects \(channels) channels on axis 1, got \(input[1]) (input \(Shape.describe(input)))")
+        }
+        return input
+    }
+}
