@@ -15,6 +15,11 @@ import CBLAS
 // OpenBLAS threading each GEMM. Measured on the SPEC §6 cases (cnns bench), the first wins whenever
 // it applies.
 
+/// The kernels that can compute a convolution.
+enum ConvAlgorithm: CaseIterable {
+    case automatic, gemm, direct, depthwise
+}
+
 /// The sizes of one convolution, all checked by `ConvPlan` (or `im2col`) before any kernel runs.
 struct ConvGeometry: Sendable {
     var n: Int, c: Int, h: Int, w: Int
@@ -36,8 +41,17 @@ struct ConvGeometry: Sendable {
     }
     var isDepthwise: Bool { channelsPerGroup == 1 && filtersPerGroup == 1 }
 
-    /// Runs the convolution; `x`, `w`, `bias` have the sizes this geometry describes.
-    func run(x: [Float], w: [Float], bias: [Float]?) -> [Float] {
+    /// The kernel `run` uses by default.
+    var chosenAlgorithm: ConvAlgorithm {
+        if isDepthwise { return .depthwise }
+        if isPointwise { return .gemm }
+        return .direct
+    }
+
+    /// Runs the convolution; `x`, `w`, `bias` have the sizes this geometry describes. `algorithm`
+    /// forces a kernel (tests check each against the reference); `.depthwise` applies only to
+    /// depthwise shapes and falls back to `.gemm` otherwise.
+    func run(x: [Float], w: [Float], bias: [Float]?, algorithm: ConvAlgorithm = .automatic) -> [Float] {
         let total = n * k * colCols
         return [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
             initialized = total
@@ -51,10 +65,10 @@ struct ConvGeometry: Sendable {
                 w.withUnsafeBufferPointer { wb in
                     withOptionalPointer(bias) { b in
                         guard let xp = xb.baseAddress, let wp = wb.baseAddress else { return }
-                        if isDepthwise {
-                            depthwise(x: xp, w: wp, bias: b, y: y)
-                        } else {
-                            gemmPath(x: xp, w: wp, bias: b, y: y)
+                        switch algorithm == .automatic ? chosenAlgorithm : algorithm {
+                        case .depthwise where isDepthwise: depthwise(x: xp, w: wp, bias: b, y: y)
+                        case .direct: directPath(x: xp, w: wp, bias: b, y: y)
+                        default: gemmPath(x: xp, w: wp, bias: b, y: y)
                         }
                     }
                 }

@@ -57,6 +57,40 @@ struct ConvTests {
         }
     }
 
+    @Test("each kernel (im2col + GEMM, direct, depthwise) matches the reference on 150 random cases")
+    func everyKernel() throws {
+        var rng = TestRNG(5)
+        for index in 0..<150 {
+            let (p, spec) = Self.randomCase(&rng, index: index)
+            let x = rng.tensor([p.n, p.c, p.h, p.w])
+            let w = rng.tensor([p.k, p.c / p.groups, p.r, p.s])
+            let bias: Tensor? = rng.bool() ? rng.tensor([p.k]) : nil
+            let plan = try ConvPlan(x: x, w: w, bias: bias, stride: Size2(p.stride.h, p.stride.w), padding: spec,
+                                    dilation: Size2(p.dilation.h, p.dilation.w), groups: p.groups)
+            let expected = ConvReference.conv(x.scalars, w.scalars, bias: bias?.scalars, p)
+            for algorithm in ConvAlgorithm.allCases {
+                let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: bias?.scalars, algorithm: algorithm)
+                #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "case \(index) \(algorithm): \(p) padding \(spec)")
+            }
+        }
+    }
+
+    @Test("cases whose kernel does not fit throw instead of computing")
+    func nonFittingThrow() {
+        var rng = TestRNG(6)
+        var checked = 0
+        while checked < 30 {
+            var p = ConvReference.Params()
+            (p.h, p.w, p.r, p.s) = (rng.int(1, 4), rng.int(1, 4), rng.int(1, 5), rng.int(1, 5))
+            p.dilation = (rng.int(1, 3), rng.int(1, 3))
+            guard !p.fits else { continue }
+            checked += 1
+            #expect(throws: OpError.self) {
+                try Tensor.conv(rng.tensor([p.h, p.w]), rng.tensor([p.r, p.s]), dilation: Size2(p.dilation.h, p.dilation.w))
+            }
+        }
+    }
+
     @Test("reshape(w, [K, C·R·S]) @ im2col(x) equals conv, and im2col matches the naive one")
     func im2colSweep() throws {
         var rng = TestRNG(2)
