@@ -123,53 +123,96 @@ struct DirectConvLayout {
         return packed
     }
 
-    /// Computes flat blocks `blocks` (each `directBlockF` outputs) of every output channel of group
-    /// `group` of one image. `buffer` is that image's filled buffer; `y` points at the image's K×P×Q.
-    func compute(buffer: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                 offsets: UnsafePointer<Int>, group: Int, blocks: Range<Int>, y: UnsafeMutablePointer<Float>,
-                 tile: UnsafeMutablePointer<Float>) {
+    /// Output rows of one image's flat scratch: every group's filters, padded to whole blocks of 8.
+    var scratchRows: Int { geometry.groups * kBlocks * directBlockK }
+    var kBlocks: Int { (geometry.filtersPerGroup + directBlockK - 1) / directBlockK }
+
+    /// Computes flat blocks `blocks` (each `directBlockF` outputs) of every output channel of one
+    /// image into `scratch` (scratchRows rows of `ld` floats holding the flat grid from block
+    /// `baseBlock` on, thrown-away columns included). Register results go straight to memory;
+    /// `compact` later keeps the real columns.
+    func compute(buffer: UnsafePointer<Float>, packed: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
+                 blocks: Range<Int>, scratch: UnsafeMutablePointer<Float>, ld: Int, baseBlock: Int) {
         let g = geometry
-        let taps = g.colRows, kg = g.filtersPerGroup
-        let kBlocks = (kg + directBlockK - 1) / directBlockK
-        let base = buffer + group * g.channelsPerGroup * channelStride
-        let (p, q) = (g.out.h, g.out.w)
-        for fb in blocks {
-            let f0 = fb * directBlockF
-            for kb in 0..<kBlocks {
-                let k0 = group * kg + kb * directBlockK
-                let kCount = min(directBlockK, kg - kb * directBlockK)
-                let wblock = packed + (group * kBlocks + kb) * taps * directBlockK
-                directKernel(base + f0, offsets, taps, wblock, tile)
-                // Copy the real outputs: flat f = row·Wph + col with col < Q and row < P.
-                var f = f0
-                while f < f0 + directBlockF {
-                    let row = f / wph, col = f % wph
-                    if row >= p { break }
-                    let run = min(f0 + directBlockF - f, wph - col)
-                    if col < q {
-                        let n = min(run, q - col)
-                        for m in 0..<kCount {
-                            let dst = y + (k0 + m) * p * q + row * q + col
-                            let src = tile + m * directBlockF + (f - f0)
-                            if let bias {
-                                let b = bias[k0 + m]
-                                for j in 0..<n { dst[j] = src[j] + b }
-                            } else {
-                                dst.update(from: src, count: n)
-                            }
-                        }
-                    }
-                    f += run
+        let taps = g.colRows
+        for group in 0..<g.groups {
+            let base = buffer + group * g.channelsPerGroup * channelStride
+            for fb in blocks {
+                let f0 = fb * directBlockF
+                for kb in 0..<kBlocks {
+                    let block = group * kBlocks + kb
+                    directKernel(base + f0, offsets, taps, packed + block * taps * directBlockK,
+                                 scratch + block * directBlockK * ld + (fb - baseBlock) * directBlockF, ld)
                 }
             }
         }
     }
+
+    /// Copies output rows `rows` of every filter from the scratch (rows of `ld` floats starting at flat
+    /// position `baseFlat`) to y (K×P×Q), adding the bias: flat f = p·Wph + q is real where q < Q.
+    func compact(scratch: UnsafePointer<Float>, ld: Int, baseFlat: Int, bias: UnsafePointer<Float>?,
+                 rows: Range<Int>, y: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let (p, q, kg) = (g.out.h, g.out.w, g.filtersPerGroup)
+        for k in 0..<g.k {
+            let src = scratch + ((k / kg) * kBlocks * directBlockK + k % kg) * ld - baseFlat
+            let dst = y + k * p * q
+            let b = bias?[k] ?? 0
+            for i in rows {
+                let s = src + i * wph, d = dst + i * q
+                if bias != nil {
+                    for j in 0..<q { d[j] = s[j] + b }
+                } else {
+                    d.update(from: s, count: q)
+                }
+            }
+        }
+    }
+
+    /// Blocks computed between two compactions: about 128 KiB of scratch, so it is still in cache.
+    var chunkBlocks: Int { max(1, 32_768 / (scratchRows * directBlockF)) }
+    /// Floats per scratch row: a chunk plus the unfinished output row carried over from the last one.
+    var scratchWidth: Int { (chunkBlocks + (wph + directBlockF - 1) / directBlockF + 1) * directBlockF }
+
+    /// Output rows `rows` of one image: the flat blocks covering them, in chunks; after each chunk the
+    /// finished rows are copied out and the unfinished one moves to the front of the scratch
+    /// (scratchRows × scratchWidth floats).
+    func computeRows(_ rows: Range<Int>, buffer: UnsafePointer<Float>, packed: UnsafePointer<Float>,
+                     offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
+                     scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        guard !rows.isEmpty else { return }
+        let q = geometry.out.w, ld = scratchWidth
+        let endBlock = (rows.upperBound * wph + directBlockF - 1) / directBlockF
+        var baseBlock = rows.lowerBound * wph / directBlockF
+        var nextRow = rows.lowerBound
+        var b = baseBlock
+        while b < endBlock {
+            let e = min(endBlock, b + chunkBlocks)
+            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: b..<e, scratch: scratch, ld: ld,
+                    baseBlock: baseBlock)
+            var done = nextRow
+            while done < rows.upperBound && done * wph + q <= e * directBlockF { done += 1 }
+            compact(scratch: scratch, ld: ld, baseFlat: baseBlock * directBlockF, bias: bias, rows: nextRow..<done, y: y)
+            nextRow = done
+            b = e
+            // Keep the blocks of the unfinished row: move them to the front.
+            let keepFrom = max(baseBlock, min(e, nextRow * wph / directBlockF))
+            if keepFrom > baseBlock && keepFrom < e {
+                let count = (e - keepFrom) * directBlockF, shift = (keepFrom - baseBlock) * directBlockF
+                for r in 0..<scratchRows {
+                    let row = scratch + r * ld
+                    row.update(from: row + shift, count: count)
+                }
+            }
+            baseBlock = keepFrom
+        }
+    }
 }
 
-/// The register block: tile[m][0..<48] = Σ_t w[t][m] · input[off(t) + 0..<48] for m in 0..<8.
+/// The register block: tile[m·ld + 0..<48] = Σ_t w[t][m] · input[off(t) + 0..<48] for m in 0..<8.
 @inline(__always)
 func directKernel(_ input: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, _ taps: Int,
-                  _ w: UnsafePointer<Float>, _ tile: UnsafeMutablePointer<Float>) {
+                  _ w: UnsafePointer<Float>, _ tile: UnsafeMutablePointer<Float>, _ ld: Int) {
     typealias V = SIMD16<Float>
     var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
     var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
@@ -202,7 +245,7 @@ func directKernel(_ input: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, 
     }
     // Written out: a loop over a tuple array here would allocate on every block.
     let out = UnsafeMutableRawPointer(tile)
-    let r = directBlockF * MemoryLayout<Float>.stride
+    let r = ld * MemoryLayout<Float>.stride
     out.storeBytes(of: a00, toByteOffset: 0, as: V.self)
     out.storeBytes(of: a01, toByteOffset: 64, as: V.self)
     out.storeBytes(of: a02, toByteOffset: 128, as: V.self)
@@ -231,13 +274,14 @@ func directKernel(_ input: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, 
 
 extension ConvGeometry {
     /// The direct kernel over every image and group. With enough images each worker takes whole images
-    /// (its buffer stays in its own cache); otherwise images go one by one, split over flat blocks.
+    /// (its buffers stay in its own cache); otherwise images go one by one, their output rows split
+    /// over the workers.
     func directPath(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                     y: UnsafeMutablePointer<Float>) {
         let layout = DirectConvLayout(self)
         let packed = layout.packWeights(w)
-        let blocks = layout.flatCount / directBlockF
         let imageIn = c * h * self.w, imageOut = k * out.h * out.w
+        let scratchCount = layout.scratchRows * layout.scratchWidth
         let threads = Engine.threads
         let filled = c * layout.channelStride
         packed.withUnsafeBufferPointer { pb in
@@ -246,35 +290,33 @@ extension ConvGeometry {
                 if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
                     parallelFor(threads) { worker in
                         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferCount)
-                        let tile = UnsafeMutablePointer<Float>.allocate(capacity: directBlockK * directBlockF)
-                        defer { buffer.deallocate(); tile.deallocate() }
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                        defer { buffer.deallocate(); scratch.deallocate() }
                         (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
                         for image in (n * worker / threads)..<(n * (worker + 1) / threads) {
                             layout.fill(buffer, from: x + image * imageIn, channels: 0..<c)
-                            for group in 0..<groups {
-                                layout.compute(buffer: buffer, packed: wp, bias: bias, offsets: op, group: group,
-                                               blocks: 0..<blocks, y: y + image * imageOut, tile: tile)
-                            }
+                            layout.computeRows(0..<out.h, buffer: buffer, packed: wp, offsets: op, bias: bias,
+                                               scratch: scratch, y: y + image * imageOut)
                         }
                     }
                 } else {
                     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferCount)
                     defer { buffer.deallocate() }
                     (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
-                    let workers = Swift.max(1, Swift.min(threads, blocks))
+                    let workers = Swift.max(1, Swift.min(threads, out.h))
+                    let plane = layout.channelStride
                     for image in 0..<n {
-                        let plane = layout.channelStride
                         parallelFor(c, minChunk: Swift.max(1, 32_768 / Swift.max(1, plane))) { ch in
                             layout.fill(buffer, from: x + image * imageIn, channels: ch..<(ch + 1))
                         }
+                        // Each worker its own scratch: blocks on the border of two row ranges are
+                        // computed by both, and must not be written to the same memory.
                         parallelFor(workers) { worker in
-                            let tile = UnsafeMutablePointer<Float>.allocate(capacity: directBlockK * directBlockF)
-                            defer { tile.deallocate() }
-                            let range = (blocks * worker / workers)..<(blocks * (worker + 1) / workers)
-                            for group in 0..<groups {
-                                layout.compute(buffer: buffer, packed: wp, bias: bias, offsets: op, group: group,
-                                               blocks: range, y: y + image * imageOut, tile: tile)
-                            }
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                            defer { scratch.deallocate() }
+                            let rows = (out.h * worker / workers)..<(out.h * (worker + 1) / workers)
+                            layout.computeRows(rows, buffer: buffer, packed: wp, offsets: op, bias: bias,
+                                               scratch: scratch, y: y + image * imageOut)
                         }
                     }
                 }

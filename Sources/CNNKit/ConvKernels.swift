@@ -1,3 +1,4 @@
+import Glibc
 import CBLAS
 
 // x: N×C×H×W, w: K×(C/groups)×R×S → N×K×P×Q, on validated sizes
@@ -43,6 +44,7 @@ struct ConvGeometry: Sendable {
 
     /// The kernel `run` uses by default.
     var chosenAlgorithm: ConvAlgorithm {
+        if let e = getenv("CNNS_ALGO") { let v = String(cString: e); if v == "gemm" { return .gemm }; if v == "direct" { return .direct } }
         if isDepthwise { return .depthwise }
         if isPointwise { return .gemm }
         return .direct

@@ -75,6 +75,24 @@ struct ConvTests {
         }
     }
 
+    @Test("the direct kernel across several scratch chunks, one image and several, rows split over workers")
+    func directChunks() throws {
+        var rng = TestRNG(7)
+        // 96 filters make the scratch tall, so its chunks cover only a few output rows each.
+        for (n, c, k, hw, kernel, stride, pad, dilation) in [(1, 2, 96, 30, 3, 1, 1, 1), (2, 3, 96, 33, 3, 2, 2, 1),
+                                                             (1, 1, 100, 41, 5, 1, 0, 2), (3, 2, 40, 64, 3, 1, 1, 1)] {
+            var p = ConvReference.Params()
+            (p.n, p.c, p.h, p.w, p.k, p.r, p.s) = (n, c, hw, hw, k, kernel, kernel)
+            (p.stride, p.pad, p.dilation) = ((stride, stride), (pad, pad, pad, pad), (dilation, dilation))
+            let x = rng.tensor([n, c, hw, hw]), w = rng.tensor([k, c, kernel, kernel]), b = rng.tensor([k])
+            let plan = try ConvPlan(x: x, w: w, bias: b, stride: Size2(stride), padding: .explicit(Padding2D(pad)),
+                                    dilation: Size2(dilation), groups: 1)
+            let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b.scalars, algorithm: .direct)
+            let expected = ConvReference.conv(x.scalars, w.scalars, bias: b.scalars, p)
+            #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(p)")
+        }
+    }
+
     @Test("cases whose kernel does not fit throw instead of computing")
     func nonFittingThrow() {
         var rng = TestRNG(6)
