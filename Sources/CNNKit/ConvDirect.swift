@@ -294,8 +294,14 @@ extension ConvGeometry {
                         defer { buffer.deallocate(); scratch.deallocate() }
                         (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
                         for image in (n * worker / threads)..<(n * (worker + 1) / threads) {
-                            layout.fill(buffer, from: x + image * imageIn, channels: 0..<c)
-                            layout.computeRows(0..<out.h, buffer: buffer, packed: wp, offsets: op, bias: bias,
+                            let source: UnsafePointer<Float>
+                            if readsInPlace(image: image, layout: layout) {
+                                source = x + image * imageIn
+                            } else {
+                                layout.fill(buffer, from: x + image * imageIn, channels: 0..<c)
+                                source = UnsafePointer(buffer)
+                            }
+                            layout.computeRows(0..<out.h, buffer: source, packed: wp, offsets: op, bias: bias,
                                                scratch: scratch, y: y + image * imageOut)
                         }
                     }
@@ -306,8 +312,12 @@ extension ConvGeometry {
                     let workers = Swift.max(1, Swift.min(threads, out.h))
                     let plane = layout.channelStride
                     for image in 0..<n {
-                        parallelFor(c, minChunk: Swift.max(1, 32_768 / Swift.max(1, plane))) { ch in
-                            layout.fill(buffer, from: x + image * imageIn, channels: ch..<(ch + 1))
+                        let inPlace = readsInPlace(image: image, layout: layout)
+                        let source = inPlace ? x + image * imageIn : UnsafePointer(buffer)
+                        if !inPlace {
+                            parallelFor(c, minChunk: Swift.max(1, 32_768 / Swift.max(1, plane))) { ch in
+                                layout.fill(buffer, from: x + image * imageIn, channels: ch..<(ch + 1))
+                            }
                         }
                         // Each worker its own scratch: blocks on the border of two row ranges are
                         // computed by both, and must not be written to the same memory.
@@ -315,12 +325,20 @@ extension ConvGeometry {
                             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
                             defer { scratch.deallocate() }
                             let rows = (out.h * worker / workers)..<(out.h * (worker + 1) / workers)
-                            layout.computeRows(rows, buffer: buffer, packed: wp, offsets: op, bias: bias,
+                            layout.computeRows(rows, buffer: source, packed: wp, offsets: op, bias: bias,
                                                scratch: scratch, y: y + image * imageOut)
                         }
                     }
                 }
             }
         }
+    }
+
+    /// A 1×1, stride-1, unpadded convolution's buffer would be a plain copy of the image: read the input
+    /// itself instead, unless the last block's over-read would run past the end of `x`.
+    private func readsInPlace(image: Int, layout: DirectConvLayout) -> Bool {
+        guard isPointwise else { return false }
+        let overRead = layout.bufferCount - c * layout.channelStride
+        return (n - 1 - image) * c * h * w >= overRead
     }
 }

@@ -1,20 +1,21 @@
-import Glibc
 import CBLAS
 
 // x: N×C×H×W, w: K×(C/groups)×R×S → N×K×P×Q, on validated sizes
 //
-// Three kernels, chosen by shape:
+// Four kernels, chosen by shape (`chosenAlgorithm`):
+// - direct (ConvDirect.swift): the input copied once into a padded, stride-phase-split layout, then a
+//   register-blocked SIMD16 kernel; the default, since it skips im2col's R·S/stride² copies.
+// - 1×1, stride 1, no padding: the input plane already IS the column matrix; one OpenBLAS GEMM per
+//   image and group on it directly (as fast as the direct kernel here, and BLAS-tuned for any size).
 // - im2col + SGEMM: per image and group, the (C/groups·R·S)×(P·Q) column matrix times the
-//   (K/groups)×(C/groups·R·S) weight matrix (OpenBLAS).
-// - 1×1, stride 1, no padding: the input plane already IS the column matrix; one GEMM on it directly.
+//   (K/groups)×(C/groups·R·S) weight matrix; used when the direct kernel's flat grid would waste
+//   too much (a kernel nearly as wide as the input).
 // - depthwise (one input and one output channel per group, e.g. a 2-D weight): a direct
 //   shift-and-accumulate loop, since a GEMM with one row would waste the BLAS kernel.
 //
-// Threads: with at least as many images as threads, each worker takes whole images and runs
-// single-threaded GEMMs (im2col and GEMM of one image stay in that core's cache, and nothing waits on
-// a barrier); with fewer images, images run one after another, im2col split over channels and
-// OpenBLAS threading each GEMM. Measured on the SPEC §6 cases (cnns bench), the first wins whenever
-// it applies.
+// Threads (GEMM paths): with enough images each worker takes whole images and runs single-threaded
+// GEMMs (im2col and GEMM of one image stay in that core's cache, and nothing waits on a barrier);
+// otherwise images run one after another, im2col split over channels and OpenBLAS threading each GEMM.
 
 /// The kernels that can compute a convolution.
 enum ConvAlgorithm: CaseIterable {
@@ -44,10 +45,12 @@ struct ConvGeometry: Sendable {
 
     /// The kernel `run` uses by default.
     var chosenAlgorithm: ConvAlgorithm {
-        if let e = getenv("CNNS_ALGO") { let v = String(cString: e); if v == "gemm" { return .gemm }; if v == "direct" { return .direct } }
         if isDepthwise { return .depthwise }
         if isPointwise { return .gemm }
-        return .direct
+        // The direct kernel computes Wph - Q thrown-away columns per output row, plus the last block.
+        let wph = (w + pad.left + pad.right + stride.w - 1) / stride.w
+        let flat = (out.h * wph + directBlockF - 1) / directBlockF * directBlockF
+        return flat * 2 <= out.h * out.w * 3 ? .direct : .gemm
     }
 
     /// Runs the convolution; `x`, `w`, `bias` have the sizes this geometry describes. `algorithm`
@@ -91,7 +94,7 @@ struct ConvGeometry: Sendable {
                           y: UnsafeMutablePointer<Float>) {
         let threads = Engine.threads
         let colCount = isPointwise ? 0 : colRows * colCols
-        if threads > 1 && n >= threads {
+        if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
             // Whole images per worker, single-threaded GEMMs.
             let workers = threads
             withSingleThreadedBLAS {
