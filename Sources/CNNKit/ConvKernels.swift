@@ -47,10 +47,16 @@ struct ConvGeometry: Sendable {
     var chosenAlgorithm: ConvAlgorithm {
         if isDepthwise { return .depthwise }
         if isPointwise { return .gemm }
+        #if DEBUG
+        // Unoptimised SIMD16 code runs hundreds of times slower than OpenBLAS; debug builds (and the
+        // tests of everything built on conv) take the GEMM path. Conv's own tests force each kernel.
+        return .gemm
+        #else
         // The direct kernel computes Wph - Q thrown-away columns per output row, plus the last block.
         let wph = (w + pad.left + pad.right + stride.w - 1) / stride.w
         let flat = (out.h * wph + directBlockF - 1) / directBlockF * directBlockF
         return flat * 2 <= out.h * out.w * 3 ? .direct : .gemm
+        #endif
     }
 
     /// Runs the convolution; `x`, `w`, `bias` have the sizes this geometry describes. `algorithm`
