@@ -123,6 +123,12 @@ struct DirectConvLayout {
         return packed
     }
 
+    /// Taps per pass of the register kernel: whole channels, about 192 taps (≈ 24 KiB of input rows).
+    var tapChunk: Int {
+        let perChannel = max(1, geometry.kernel.h * geometry.kernel.w)
+        return max(1, 192 / perChannel) * perChannel
+    }
+
     /// Output rows of one image's flat scratch: every group's filters, padded to whole blocks of 8.
     var scratchRows: Int { geometry.groups * kBlocks * directBlockK }
     var kBlocks: Int { (geometry.filtersPerGroup + directBlockK - 1) / directBlockK }
@@ -139,10 +145,18 @@ struct DirectConvLayout {
             let base = buffer + group * g.channelsPerGroup * channelStride
             for fb in blocks {
                 let f0 = fb * directBlockF
-                for kb in 0..<kBlocks {
-                    let block = group * kBlocks + kb
-                    directKernel(base + f0, offsets, taps, packed + block * taps * directBlockK,
-                                 scratch + block * directBlockK * ld + (fb - baseBlock) * directBlockF, ld)
+                // Taps in chunks of whole channels, so that the input one chunk reads stays in L1 while
+                // every block of 8 filters passes over it (GEMM's k-blocking); later chunks accumulate.
+                var t0 = 0
+                while t0 < taps {
+                    let t1 = min(taps, t0 + tapChunk)
+                    for kb in 0..<kBlocks {
+                        let block = group * kBlocks + kb
+                        directKernel(base + f0, offsets + t0, t1 - t0, packed + (block * taps + t0) * directBlockK,
+                                     scratch + block * directBlockK * ld + (fb - baseBlock) * directBlockF, ld,
+                                     accumulate: t0 > 0)
+                    }
+                    t0 = t1
                 }
             }
         }
@@ -212,12 +226,40 @@ struct DirectConvLayout {
 /// The register block: tile[m·ld + 0..<48] = Σ_t w[t][m] · input[off(t) + 0..<48] for m in 0..<8.
 @inline(__always)
 func directKernel(_ input: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, _ taps: Int,
-                  _ w: UnsafePointer<Float>, _ tile: UnsafeMutablePointer<Float>, _ ld: Int) {
+                  _ w: UnsafePointer<Float>, _ tile: UnsafeMutablePointer<Float>, _ ld: Int, accumulate: Bool) {
     typealias V = SIMD16<Float>
     var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
     var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
     var a40 = V(), a41 = V(), a42 = V(), a50 = V(), a51 = V(), a52 = V()
     var a60 = V(), a61 = V(), a62 = V(), a70 = V(), a71 = V(), a72 = V()
+    let out = UnsafeMutableRawPointer(tile)
+    let r = ld * MemoryLayout<Float>.stride
+    if accumulate {
+        a00 = out.loadUnaligned(fromByteOffset: 0, as: V.self)
+        a01 = out.loadUnaligned(fromByteOffset: 64, as: V.self)
+        a02 = out.loadUnaligned(fromByteOffset: 128, as: V.self)
+        a10 = out.loadUnaligned(fromByteOffset: r, as: V.self)
+        a11 = out.loadUnaligned(fromByteOffset: r + 64, as: V.self)
+        a12 = out.loadUnaligned(fromByteOffset: r + 128, as: V.self)
+        a20 = out.loadUnaligned(fromByteOffset: 2 * r, as: V.self)
+        a21 = out.loadUnaligned(fromByteOffset: 2 * r + 64, as: V.self)
+        a22 = out.loadUnaligned(fromByteOffset: 2 * r + 128, as: V.self)
+        a30 = out.loadUnaligned(fromByteOffset: 3 * r, as: V.self)
+        a31 = out.loadUnaligned(fromByteOffset: 3 * r + 64, as: V.self)
+        a32 = out.loadUnaligned(fromByteOffset: 3 * r + 128, as: V.self)
+        a40 = out.loadUnaligned(fromByteOffset: 4 * r, as: V.self)
+        a41 = out.loadUnaligned(fromByteOffset: 4 * r + 64, as: V.self)
+        a42 = out.loadUnaligned(fromByteOffset: 4 * r + 128, as: V.self)
+        a50 = out.loadUnaligned(fromByteOffset: 5 * r, as: V.self)
+        a51 = out.loadUnaligned(fromByteOffset: 5 * r + 64, as: V.self)
+        a52 = out.loadUnaligned(fromByteOffset: 5 * r + 128, as: V.self)
+        a60 = out.loadUnaligned(fromByteOffset: 6 * r, as: V.self)
+        a61 = out.loadUnaligned(fromByteOffset: 6 * r + 64, as: V.self)
+        a62 = out.loadUnaligned(fromByteOffset: 6 * r + 128, as: V.self)
+        a70 = out.loadUnaligned(fromByteOffset: 7 * r, as: V.self)
+        a71 = out.loadUnaligned(fromByteOffset: 7 * r + 64, as: V.self)
+        a72 = out.loadUnaligned(fromByteOffset: 7 * r + 128, as: V.self)
+    }
     let raw = UnsafeRawPointer(input)
     var wt = w
     for t in 0..<taps {
@@ -244,8 +286,6 @@ func directKernel(_ input: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, 
         wt += directBlockK
     }
     // Written out: a loop over a tuple array here would allocate on every block.
-    let out = UnsafeMutableRawPointer(tile)
-    let r = ld * MemoryLayout<Float>.stride
     out.storeBytes(of: a00, toByteOffset: 0, as: V.self)
     out.storeBytes(of: a01, toByteOffset: 64, as: V.self)
     out.storeBytes(of: a02, toByteOffset: 128, as: V.self)

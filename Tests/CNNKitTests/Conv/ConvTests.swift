@@ -75,12 +75,14 @@ struct ConvTests {
         }
     }
 
-    @Test("the direct kernel across several scratch chunks, one image and several, rows split over workers")
+    @Test("the direct kernel across scratch chunks and tap chunks, one image and several")
     func directChunks() throws {
         var rng = TestRNG(7)
         // 96 filters make the scratch tall, so its chunks cover only a few output rows each.
         for (n, c, k, hw, kernel, stride, pad, dilation) in [(1, 2, 96, 30, 3, 1, 1, 1), (2, 3, 96, 33, 3, 2, 2, 1),
-                                                             (1, 1, 100, 41, 5, 1, 0, 2), (3, 2, 40, 64, 3, 1, 1, 1)] {
+                                                             (1, 1, 100, 41, 5, 1, 0, 2), (3, 2, 40, 64, 3, 1, 1, 1),
+                                                             // Over 192 taps: the taps run in accumulated chunks.
+                                                             (2, 25, 9, 12, 3, 2, 1, 1), (1, 13, 8, 9, 4, 1, 2, 1)] {
             var p = ConvReference.Params()
             (p.n, p.c, p.h, p.w, p.k, p.r, p.s) = (n, c, hw, hw, k, kernel, kernel)
             (p.stride, p.pad, p.dilation) = ((stride, stride), (pad, pad, pad, pad), (dilation, dilation))
