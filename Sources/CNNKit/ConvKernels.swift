@@ -52,10 +52,17 @@ struct ConvGeometry: Sendable {
         // tests of everything built on conv) take the GEMM path. Conv's own tests force each kernel.
         return .gemm
         #else
-        // The direct kernel computes Wph - Q thrown-away columns per output row, plus the last block.
+        // The direct kernel computes Wph - Q thrown-away columns per output row, plus the last block;
+        // and its buffer holds the padded input, which huge paddings (with huge dilations, so the
+        // kernel still fits) could make far larger than input and output: im2col's matrix is not.
         let wph = (w + pad.left + pad.right + stride.w - 1) / stride.w
+        let hph = (h + pad.top + pad.bottom + stride.h - 1) / stride.h
         let flat = (out.h * wph + directBlockF - 1) / directBlockF * directBlockF
-        return flat * 2 <= out.h * out.w * 3 ? .direct : .gemm
+        let phases = Swift.min(kernel.h, stride.h) * Swift.min(kernel.w, stride.w)
+        let buffer = Double(c) * Double(phases) * Double(hph) * Double(wph)
+        let wasteOK = flat * 2 <= out.h * out.w * 3
+        let bufferOK = buffer <= Swift.max(16 * Double(c * h * w), Double(1 << 22))
+        return wasteOK && bufferOK ? .direct : .gemm
         #endif
     }
 

@@ -221,6 +221,18 @@ struct ConvTests {
         expectClose(yb, Tensor(unchecked: [1, 3, 6, 5], scalars: ConvReference.conv(x4.scalars, expanded, bias: bd.scalars, pd)))
     }
 
+    @Test("a huge dilation with a huge padding computes a small output without a huge buffer")
+    func hugeDilationAndPadding() throws {
+        var rng = TestRNG(8)
+        let x = rng.tensor([1, 2, 3, 3]), w = rng.tensor([4, 2, 2, 2])
+        var p = ConvReference.Params()
+        (p.c, p.h, p.w, p.k, p.r, p.s) = (2, 3, 3, 4, 2, 2)
+        (p.dilation, p.pad) = ((100_000, 100_000), (50_000, 50_000, 50_000, 50_000))
+        let y = try Tensor.conv(x, w, padding: .explicit(Padding2D(50_000)), dilation: Size2(100_000))
+        #expect(y.shape == [1, 4, p.outH, p.outW])
+        expectClose(y, Tensor(unchecked: y.shape, scalars: ConvReference.conv(x.scalars, w.scalars, bias: nil, p)))
+    }
+
     @Test("empty sizes give empty or bias-only results instead of crashing")
     func emptySizes() throws {
         let w = Tensor(unchecked: [2, 0, 3, 3], scalars: [])
