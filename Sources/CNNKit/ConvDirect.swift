@@ -93,6 +93,16 @@ struct DirectConvLayout {
                         let line = src + iy * g.w + dx
                         if sw == 1 {
                             (row + jlo).update(from: line + jlo, count: jhi - jlo)
+                        } else if sw == 2 {
+                            // Stride 2: 32 input floats → their 16 even ones, while the whole load
+                            // stays before the last input column this phase row uses.
+                            var j = jlo
+                            while j + 16 < jhi {
+                                let v = UnsafeRawPointer(line + 2 * j).loadUnaligned(as: SIMD32<Float>.self)
+                                UnsafeMutableRawPointer(row + j).storeBytes(of: v.evenHalf, as: SIMD16<Float>.self)
+                                j += 16
+                            }
+                            while j < jhi { row[j] = line[2 * j]; j += 1 }
                         } else {
                             for j in jlo..<jhi { row[j] = line[j * sw] }
                         }

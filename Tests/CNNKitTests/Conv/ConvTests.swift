@@ -82,7 +82,9 @@ struct ConvTests {
         for (n, c, k, hw, kernel, stride, pad, dilation) in [(1, 2, 96, 30, 3, 1, 1, 1), (2, 3, 96, 33, 3, 2, 2, 1),
                                                              (1, 1, 100, 41, 5, 1, 0, 2), (3, 2, 40, 64, 3, 1, 1, 1),
                                                              // Over 192 taps: the taps run in accumulated chunks.
-                                                             (2, 25, 9, 12, 3, 2, 1, 1), (1, 13, 8, 9, 4, 1, 2, 1)] {
+                                                             (2, 25, 9, 12, 3, 2, 1, 1), (1, 13, 8, 9, 4, 1, 2, 1),
+                                                             // Wide stride-2 rows: the vector deinterleave.
+                                                             (1, 2, 8, 75, 3, 2, 1, 1), (2, 1, 8, 70, 4, 2, 0, 1)] {
             var p = ConvReference.Params()
             (p.n, p.c, p.h, p.w, p.k, p.r, p.s) = (n, c, hw, hw, k, kernel, kernel)
             (p.stride, p.pad, p.dilation) = ((stride, stride), (pad, pad, pad, pad), (dilation, dilation))
