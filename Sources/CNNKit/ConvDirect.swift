@@ -148,7 +148,8 @@ struct DirectConvLayout {
     /// `baseBlock` on, thrown-away columns included). Register results go straight to memory;
     /// `compact` later keeps the real columns.
     func compute(buffer: UnsafePointer<Float>, packed: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-                 blocks: Range<Int>, scratch: UnsafeMutablePointer<Float>, ld: Int, baseBlock: Int) {
+                 blocks: Range<Int>, filterBlocks: Range<Int>, scratch: UnsafeMutablePointer<Float>, ld: Int,
+                 baseBlock: Int) {
         let g = geometry
         let taps = g.colRows
         for group in 0..<g.groups {
@@ -160,7 +161,7 @@ struct DirectConvLayout {
                 var t0 = 0
                 while t0 < taps {
                     let t1 = min(taps, t0 + tapChunk)
-                    for kb in 0..<kBlocks {
+                    for kb in filterBlocks {
                         let block = group * kBlocks + kb
                         directKernel(base + f0, offsets + t0, t1 - t0, packed + (block * taps + t0) * directBlockK,
                                      scratch + block * directBlockK * ld + (fb - baseBlock) * directBlockF, ld,
@@ -175,10 +176,10 @@ struct DirectConvLayout {
     /// Copies output rows `rows` of every filter from the scratch (rows of `ld` floats starting at flat
     /// position `baseFlat`) to y (K×P×Q), adding the bias: flat f = p·Wph + q is real where q < Q.
     func compact(scratch: UnsafePointer<Float>, ld: Int, baseFlat: Int, bias: UnsafePointer<Float>?,
-                 rows: Range<Int>, y: UnsafeMutablePointer<Float>) {
+                 rows: Range<Int>, filterBlocks: Range<Int>, y: UnsafeMutablePointer<Float>) {
         let g = geometry
         let (p, q, kg) = (g.out.h, g.out.w, g.filtersPerGroup)
-        for k in 0..<g.k {
+        for k in 0..<g.k where filterBlocks.contains(k % kg / directBlockK) {
             let src = scratch + ((k / kg) * kBlocks * directBlockK + k % kg) * ld - baseFlat
             let dst = y + k * p * q
             let b = bias?[k] ?? 0
@@ -198,11 +199,12 @@ struct DirectConvLayout {
     /// Floats per scratch row: a chunk plus the unfinished output row carried over from the last one.
     var scratchWidth: Int { (chunkBlocks + (wph + directBlockF - 1) / directBlockF + 1) * directBlockF }
 
-    /// Output rows `rows` of one image: the flat blocks covering them, in chunks; after each chunk the
-    /// finished rows are copied out and the unfinished one moves to the front of the scratch
-    /// (scratchRows × scratchWidth floats).
-    func computeRows(_ rows: Range<Int>, buffer: UnsafePointer<Float>, packed: UnsafePointer<Float>,
-                     offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
+    /// Output rows `rows` of one image for the filter blocks `filterBlocks` (of 8, within each group):
+    /// the flat blocks covering them, in chunks; after each chunk the finished rows are copied out and
+    /// the unfinished one moves to the front of the scratch (scratchRows × scratchWidth floats; only
+    /// the rows of `filterBlocks` are touched, so workers with disjoint filter blocks can share it).
+    func computeRows(_ rows: Range<Int>, filterBlocks: Range<Int>, buffer: UnsafePointer<Float>,
+                     packed: UnsafePointer<Float>, offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
                      scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
         guard !rows.isEmpty else { return }
         let q = geometry.out.w, ld = scratchWidth
@@ -212,18 +214,19 @@ struct DirectConvLayout {
         var b = baseBlock
         while b < endBlock {
             let e = min(endBlock, b + chunkBlocks)
-            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: b..<e, scratch: scratch, ld: ld,
-                    baseBlock: baseBlock)
+            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: b..<e, filterBlocks: filterBlocks,
+                    scratch: scratch, ld: ld, baseBlock: baseBlock)
             var done = nextRow
             while done < rows.upperBound && done * wph + q <= e * directBlockF { done += 1 }
-            compact(scratch: scratch, ld: ld, baseFlat: baseBlock * directBlockF, bias: bias, rows: nextRow..<done, y: y)
+            compact(scratch: scratch, ld: ld, baseFlat: baseBlock * directBlockF, bias: bias, rows: nextRow..<done,
+                    filterBlocks: filterBlocks, y: y)
             nextRow = done
             b = e
             // Keep the blocks of the unfinished row: move them to the front.
             let keepFrom = max(baseBlock, min(e, nextRow * wph / directBlockF))
             if keepFrom > baseBlock && keepFrom < e {
                 let count = (e - keepFrom) * directBlockF, shift = (keepFrom - baseBlock) * directBlockF
-                for r in 0..<scratchRows {
+                for r in 0..<scratchRows where filterBlocks.contains(r % (kBlocks * directBlockK) / directBlockK) {
                     let row = scratch + r * ld
                     row.update(from: row + shift, count: count)
                 }
@@ -351,15 +354,16 @@ extension ConvGeometry {
                                 layout.fill(buffer, from: x + image * imageIn, channels: 0..<c)
                                 source = UnsafePointer(buffer)
                             }
-                            layout.computeRows(0..<out.h, buffer: source, packed: wp, offsets: op, bias: bias,
-                                               scratch: scratch, y: y + image * imageOut)
+                            layout.computeRows(0..<out.h, filterBlocks: 0..<layout.kBlocks, buffer: source, packed: wp,
+                                               offsets: op, bias: bias, scratch: scratch, y: y + image * imageOut)
                         }
                     }
                 } else {
                     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferCount)
-                    defer { buffer.deallocate() }
+                    let sharedScratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                    defer { buffer.deallocate(); sharedScratch.deallocate() }
                     (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
-                    let workers = Swift.max(1, Swift.min(threads, out.h))
+                    let workers = Swift.max(1, threads)
                     let plane = layout.channelStride
                     for image in 0..<n {
                         let inPlace = readsInPlace(image: image, layout: layout)
@@ -369,14 +373,25 @@ extension ConvGeometry {
                                 layout.fill(buffer, from: x + image * imageIn, channels: ch..<(ch + 1))
                             }
                         }
-                        // Each worker its own scratch: blocks on the border of two row ranges are
-                        // computed by both, and must not be written to the same memory.
-                        parallelFor(workers) { worker in
-                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-                            defer { scratch.deallocate() }
-                            let rows = (out.h * worker / workers)..<(out.h * (worker + 1) / workers)
-                            layout.computeRows(rows, buffer: source, packed: wp, offsets: op, bias: bias,
-                                               scratch: scratch, y: y + image * imageOut)
+                        if layout.kBlocks >= workers {
+                            // Split the filters: no work is repeated, and each worker streams only its
+                            // share of the weights; the scratch rows of the workers are disjoint.
+                            parallelFor(workers) { worker in
+                                let kb = layout.kBlocks
+                                layout.computeRows(0..<out.h, filterBlocks: (kb * worker / workers)..<(kb * (worker + 1) / workers),
+                                                   buffer: source, packed: wp, offsets: op, bias: bias,
+                                                   scratch: sharedScratch, y: y + image * imageOut)
+                            }
+                        } else {
+                            // Split the rows, each worker with its own scratch: blocks on the border of two
+                            // row ranges are computed by both and must not be written to the same memory.
+                            parallelFor(workers) { worker in
+                                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                                defer { scratch.deallocate() }
+                                let rows = (out.h * worker / workers)..<(out.h * (worker + 1) / workers)
+                                layout.computeRows(rows, filterBlocks: 0..<layout.kBlocks, buffer: source, packed: wp,
+                                                   offsets: op, bias: bias, scratch: scratch, y: y + image * imageOut)
+                            }
                         }
                     }
                 }
