@@ -38,40 +38,43 @@ extension ConvGeometry {
         var result = ConvGradients()
         if needB { result.b = biasGradient(dy) }
         guard needX || needW else { return result }
-        var dx = [Float](repeating: 0, count: needX ? n * c * h * self.w : 0)
-        var dw = [Float](repeating: 0, count: needW ? k * colRows : 0)
         // No input channels, an empty input or no outputs: every product is empty, the gradients are 0.
-        if colRows > 0, colCols > 0, n > 0, k > 0, !x.isEmpty {
-            x.withUnsafeBufferPointer { xb in
-                w.withUnsafeBufferPointer { wb in
-                    dy.withUnsafeBufferPointer { db in
-                        dx.withUnsafeMutableBufferPointer { dxb in
-                            dw.withUnsafeMutableBufferPointer { dwb in
-                                guard let xp = xb.baseAddress, let wp = wb.baseAddress, let dyp = db.baseAddress else { return }
-                                let dxp = needX ? dxb.baseAddress : nil, dwp = needW ? dwb.baseAddress : nil
-                                if isDepthwise {
-                                    depthwiseBackward(x: xp, w: wp, dy: dyp, dx: dxp, dw: dwp)
-                                } else if let dxp, let transposed = inputGradientConvolution {
-                                    // dX is itself a convolution: the forward kernels compute it.
-                                    if let dwp { strideOneWeightGradient(x: xp, dy: dyp, dw: dwp) }
-                                    let flipped = flippedTransposedWeights(wp)
-                                    let result = transposed.run(x: dy, w: flipped, bias: nil)
-                                    result.withUnsafeBufferPointer { rb in
-                                        if let r = rb.baseAddress { dxp.update(from: r, count: rb.count) }
-                                    }
-                                } else if let dwp, stride == Size2(1), !isPointwise {
-                                    strideOneWeightGradient(x: xp, dy: dyp, dw: dwp)
-                                    if dxp != nil { gemmBackward(x: xp, w: wp, dy: dyp, dx: dxp, dw: nil) }
-                                } else {
-                                    gemmBackward(x: xp, w: wp, dy: dyp, dx: dxp, dw: dwp)
-                                }
+        guard colRows > 0, colCols > 0, n > 0, k > 0, !x.isEmpty else {
+            if needX { result.x = [Float](repeating: 0, count: n * c * h * self.w) }
+            if needW { result.w = [Float](repeating: 0, count: k * colRows) }
+            return result
+        }
+        let strideOne = stride == Size2(1) && !isDepthwise && !isPointwise
+        // At stride 1, dX is itself a convolution: the forward kernels compute it into a fresh array.
+        let transposed = strideOne && needX ? inputGradientConvolution : nil
+        if let transposed {
+            let flipped = w.withUnsafeBufferPointer { wb in wb.baseAddress.map(flippedTransposedWeights) ?? [] }
+            result.x = transposed.run(x: dy, w: flipped, bias: nil)
+        }
+        let gemmX = needX && transposed == nil
+        var dx = [Float](repeating: 0, count: gemmX ? n * c * h * self.w : 0)
+        var dw = [Float](repeating: 0, count: needW ? k * colRows : 0)
+        x.withUnsafeBufferPointer { xb in
+            w.withUnsafeBufferPointer { wb in
+                dy.withUnsafeBufferPointer { db in
+                    dx.withUnsafeMutableBufferPointer { dxb in
+                        dw.withUnsafeMutableBufferPointer { dwb in
+                            guard let xp = xb.baseAddress, let wp = wb.baseAddress, let dyp = db.baseAddress else { return }
+                            let dxp = gemmX ? dxb.baseAddress : nil, dwp = needW ? dwb.baseAddress : nil
+                            if isDepthwise {
+                                depthwiseBackward(x: xp, w: wp, dy: dyp, dx: dxp, dw: dwp)
+                            } else if strideOne {
+                                if let dwp { strideOneWeightGradient(x: xp, dy: dyp, dw: dwp) }
+                                if dxp != nil { gemmBackward(x: xp, w: wp, dy: dyp, dx: dxp, dw: nil) }
+                            } else {
+                                gemmBackward(x: xp, w: wp, dy: dyp, dx: dxp, dw: dwp)
                             }
                         }
                     }
                 }
             }
         }
-        if needX { result.x = dx }
+        if gemmX { result.x = dx }
         if needW { result.w = dw }
         return result
     }

@@ -109,4 +109,31 @@ import Testing
         #expect(constant.isLeaf && !constant.requiresGrad)
         #expect(throws: OpError.self) { try Variable.conv(x, Variable(try Tensor(shape: [3, 3, 3, 3], repeating: 0), requiresGrad: true)) }
     }
+
+    /// Release builds compute stride-1 input gradients with the direct kernel (debug builds take the
+    /// GEMM path there): force each kernel on the transposed convolution and compare with the reference.
+    @Test func strideOneInputGradientOnEveryKernel() throws {
+        var rng = TestRNG(17)
+        var checked = 0
+        for trial in 0..<30 {
+            var (p, padding, _) = Self.randomCase(&rng)
+            p.stride = (1, 1)
+            if padding == .same { p.setSamePadding() }
+            guard p.fits else { continue }
+            let x = rng.tensor([p.n, p.c, p.h, p.w]), w = rng.tensor([p.k, p.c / p.groups, p.r, p.s])
+            let plan = try ConvPlan(x: x, w: w, bias: nil, stride: Size2(1), padding: padding,
+                                    dilation: Size2(p.dilation.h, p.dilation.w), groups: p.groups)
+            guard let transposed = plan.geometry.inputGradientConvolution else { continue }
+            let gy = rng.tensor([p.n, p.k, p.outH, p.outW])
+            let flipped = try w.scalars.withUnsafeBufferPointer { try plan.geometry.flippedTransposedWeights(#require($0.baseAddress)) }
+            let ref = ConvGradReference.gradients(x.scalars, w.scalars, gy.scalars, p).dx
+            for algorithm in [ConvAlgorithm.direct, .gemm] {
+                let dx = transposed.run(x: gy.scalars, w: flipped, bias: nil, algorithm: algorithm)
+                expectClose(Tensor(unchecked: x.shape, scalars: dx), Tensor(unchecked: x.shape, scalars: ref),
+                            rtol: 1e-4, atol: 1e-5, "trial \(trial) \(algorithm): \(p)")
+            }
+            checked += 1
+        }
+        #expect(checked >= 10)
+    }
 }
