@@ -136,4 +136,22 @@ import Testing
         }
         #expect(checked >= 10)
     }
+
+    /// Empty batches and zero-channel inputs give empty or zero gradients, never a crash.
+    @Test func emptyShapes() throws {
+        let x = Variable(try Tensor(shape: [0, 2, 4, 4], repeating: 0), requiresGrad: true)
+        let w = Variable(try Tensor(shape: [3, 2, 3, 3], repeating: 1), requiresGrad: true)
+        let b = Variable(Tensor([1, 2, 3]), requiresGrad: true)
+        let y = try Variable.conv(x, w, bias: b, padding: .same)
+        #expect(y.shape == [0, 3, 4, 4])
+        try Autograd.backward(y, gradient: y.value)
+        #expect(x.grad?.shape == [0, 2, 4, 4])
+        #expect(w.grad?.scalars.allSatisfy { $0 == 0 } == true && w.grad?.shape == [3, 2, 3, 3])
+        #expect(b.grad?.scalars == [0, 0, 0])
+        let x0 = Variable(try Tensor(shape: [1, 0, 3, 3], repeating: 0), requiresGrad: true)
+        let w0 = Variable(try Tensor(shape: [2, 0, 2, 2], repeating: 0), requiresGrad: true)
+        let y0 = try Variable.conv(x0, w0)
+        try Autograd.backward(y0, gradient: try Tensor(shape: y0.shape, repeating: 1))
+        #expect(x0.grad?.shape == [1, 0, 3, 3] && w0.grad?.shape == [2, 0, 2, 2])
+    }
 }
