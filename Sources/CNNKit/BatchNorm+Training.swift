@@ -10,34 +10,95 @@
 //   dx = g·γ/√(var + eps),  dγ = Σ g·(x − mean)/√(var + eps),  dβ = Σ g.
 // Momentum follows PyTorch (0.1 = mostly the old value); ONNX and Keras write the same as 0.9.
 
-/// Per-channel sums over the N·inner values of channel c of an N×C×inner tensor, in Double.
-/// `term(plane, i)` gives the value at offset i of plane `n·C + c`.
-private func channelSums(n: Int, c: Int, inner: Int, _ term: (Int, Int) -> Double) -> [Double] {
-    var sums = [Double](repeating: 0, count: c)
-    sums.withUnsafeMutableBufferPointer { buf in
-        guard let s = buf.baseAddress else { return }
-        parallelFor(c, minChunk: Swift.max(1, 16_384 / Swift.max(1, n * inner))) { ch in
-            var total = 0.0
-            for image in 0..<n {
-                let plane = image * c + ch
-                for i in 0..<inner { total += term(plane, i) }
+/// The channels of an N×C×inner tensor (inner = the product of the axes after C), and the per-channel
+/// passes of batch norm: every channel is one task over its N planes of `inner` contiguous values.
+struct ChannelPlanes {
+    let n: Int, c: Int, inner: Int
+    var valuesPerChannel: Int { n * inner }
+
+    /// Runs `body(ch)` for every channel, in parallel when the work is large enough.
+    func forEachChannel(_ body: (Int) -> Void) {
+        parallelFor(c, minChunk: Swift.max(1, 32_768 / Swift.max(1, n * inner))) { ch in body(ch) }
+    }
+
+    /// Σ x and Σ (x − mean)² per channel (two passes, the second on centred values for accuracy).
+    func meanAndBiasedVariance(_ x: UnsafePointer<Float>) -> (mean: [Double], variance: [Double]) {
+        var mean = [Double](repeating: 0, count: c), variance = [Double](repeating: 0, count: c)
+        let m = Double(valuesPerChannel)
+        mean.withUnsafeMutableBufferPointer { mb in
+            variance.withUnsafeMutableBufferPointer { vb in
+                guard let mp = mb.baseAddress, let vp = vb.baseAddress else { return }
+                forEachChannel { ch in
+                    var sum = 0.0
+                    for image in 0..<n {
+                        let p = x + (image * c + ch) * inner
+                        for i in 0..<inner { sum += Double(p[i]) }
+                    }
+                    let mu = sum / m
+                    var squares = 0.0
+                    for image in 0..<n {
+                        let p = x + (image * c + ch) * inner
+                        for i in 0..<inner {
+                            let d = Double(p[i]) - mu
+                            squares += d * d
+                        }
+                    }
+                    mp[ch] = mu
+                    vp[ch] = squares / m
+                }
             }
-            s[ch] = total
+        }
+        return (mean, variance)
+    }
+
+    /// `out = x·a[ch] + b[ch]` for every element.
+    func affine(_ x: UnsafePointer<Float>, a: [Float], b: [Float]) -> [Float] {
+        let count = n * c * inner
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let out = buffer.baseAddress {
+                forEachChannel { ch in
+                    let ak = a[ch], bk = b[ch]
+                    for image in 0..<n {
+                        let offset = (image * c + ch) * inner
+                        let src = x + offset, dst = out + offset
+                        for i in 0..<inner { dst[i] = src[i] * ak + bk }
+                    }
+                }
+            }
+            initialized = count
         }
     }
-    return sums
-}
 
-/// Writes `f(plane, i)` for every element of an N×C×inner tensor, planes in parallel.
-private func mapPlanes(count: Int, inner: Int, _ f: (Int, Int) -> Float) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { buf, initialized in
-        if let d = buf.baseAddress, inner > 0 {
-            parallelFor(count / inner, minChunk: Swift.max(1, 4096 / inner)) { plane in
-                let row = d + plane * inner
-                for i in 0..<inner { row[i] = f(plane, i) }
+    /// Per channel, Σ g and Σ g·(x − shift)·scale: the bias and scale gradients when x̂ = (x − shift)·scale.
+    func gradientSums(_ gradient: [Float], _ input: [Float], shift: [Double], scale: [Double])
+        -> (sumG: [Double], sumGXhat: [Double]) {
+        var sumG = [Double](repeating: 0, count: c), sumGX = [Double](repeating: 0, count: c)
+        gradient.withUnsafeBufferPointer { gbuf in
+            input.withUnsafeBufferPointer { xbuf in
+                sumG.withUnsafeMutableBufferPointer { gb in
+                    sumGX.withUnsafeMutableBufferPointer { xb in
+                        guard let gp = gb.baseAddress, let xp = xb.baseAddress,
+                              let g = gbuf.baseAddress, let x = xbuf.baseAddress else { return }
+                        forEachChannel { ch in
+                            let mu = shift[ch]
+                            var sg = 0.0, sgx = 0.0
+                            for image in 0..<n {
+                                let offset = (image * c + ch) * inner
+                                let gs = g + offset, xs = x + offset
+                                for i in 0..<inner {
+                                    let gv = Double(gs[i])
+                                    sg += gv
+                                    sgx += gv * (Double(xs[i]) - mu)
+                                }
+                            }
+                            gp[ch] = sg
+                            xp[ch] = sgx * scale[ch]
+                        }
+                    }
+                }
             }
         }
-        initialized = count
+        return (sumG, sumGX)
     }
 }
 
@@ -76,16 +137,15 @@ extension Variable {
         }
 
         let n = xv.shape[0], inner = xv.count == 0 ? 0 : xv.count / Swift.max(1, n * c)
-        let m = n * inner
+        let planes = ChannelPlanes(n: n, c: c, inner: inner)
+        let m = planes.valuesPerChannel
         guard m > 1 else {
             throw OpError(op, "expected more than 1 value per channel when training, got input size \(Shape.describe(xv.shape))")
         }
         let xs = xv.scalars
-        let mean = channelSums(n: n, c: c, inner: inner) { p, i in Double(xs[p * inner + i]) }.map { $0 / Double(m) }
-        let variance = channelSums(n: n, c: c, inner: inner) { p, i in
-            let d = Double(xs[p * inner + i]) - mean[p % c]
-            return d * d
-        }.map { $0 / Double(m) }
+        let (mean, variance) = xs.withUnsafeBufferPointer { xb in
+            xb.baseAddress.map(planes.meanAndBiasedVariance) ?? ([Double](repeating: 0, count: c), [Double](repeating: 0, count: c))
+        }
         let invStd = variance.map { 1 / ($0 + Double(eps)).squareRoot() }
 
         let mom = Double(momentum), unbias = Double(m) / Double(m - 1)
@@ -94,25 +154,45 @@ extension Variable {
             runningVar.scalars[ch] = Float((1 - mom) * Double(runningVar.scalars[ch]) + mom * variance[ch] * unbias)
         }
 
+        // y = γ·(x − μ)/σ + β folded into one multiply-add per element.
         let gamma = scale.value.scalars, beta = bias.value.scalars
-        let xhat = mapPlanes(count: xs.count, inner: inner) { p, i in
-            Float((Double(xs[p * inner + i]) - mean[p % c]) * invStd[p % c])
-        }
-        let y = mapPlanes(count: xs.count, inner: inner) { p, i in gamma[p % c] * xhat[p * inner + i] + beta[p % c] }
+        let a = (0..<c).map { Float(Double(gamma[$0]) * invStd[$0]) }
+        let b = (0..<c).map { Float(Double(beta[$0]) - mean[$0] * Double(gamma[$0]) * invStd[$0]) }
+        let y = xs.withUnsafeBufferPointer { xb in xb.baseAddress.map { planes.affine($0, a: a, b: b) } ?? [] }
         let needX = x.requiresGrad, needScale = scale.requiresGrad, needBias = bias.requiresGrad
         let scaleShape = scale.shape, biasShape = bias.shape
         return Autograd.record(Tensor(unchecked: xv.shape, scalars: y), parents: [x, scale, bias]) { gy in
-            let g = gy.scalars
-            let sumG = channelSums(n: n, c: c, inner: inner) { p, i in Double(g[p * inner + i]) }
-            let sumGX = channelSums(n: n, c: c, inner: inner) { p, i in Double(g[p * inner + i]) * Double(xhat[p * inner + i]) }
+            // x̂ is recomputed from x (kept by the graph anyway) rather than stored beside it.
+            let (sumG, sumGX) = planes.gradientSums(gy.scalars, xs, shift: mean, scale: invStd)
             var dx: Tensor?
             if needX {
-                let meanG = sumG.map { $0 / Double(m) }, meanGX = sumGX.map { $0 / Double(m) }
-                dx = Tensor(unchecked: xv.shape, scalars: mapPlanes(count: g.count, inner: inner) { p, i in
-                    let ch = p % c, k = p * inner + i
-                    let centred = Double(g[k]) - meanG[ch] - Double(xhat[k]) * meanGX[ch]
-                    return Float(Double(gamma[ch]) * invStd[ch] * centred)
-                })
+                // dx = γ/σ·(g − mean(g) − x̂·mean(g·x̂)), per element g·a' + x·b' + c' with per-channel a', b', c'.
+                var ga = [Float](repeating: 0, count: c), xa = [Float](repeating: 0, count: c), cst = [Float](repeating: 0, count: c)
+                for ch in 0..<c {
+                    let k = Double(gamma[ch]) * invStd[ch]
+                    let meanG = sumG[ch] / Double(m), meanGX = sumGX[ch] / Double(m)
+                    let slope = -k * meanGX * invStd[ch]     // coefficient of x (through x̂ = (x − μ)/σ)
+                    ga[ch] = Float(k)
+                    xa[ch] = Float(slope)
+                    cst[ch] = Float(-k * meanG - slope * mean[ch])
+                }
+                let count = xs.count
+                let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    gy.scalars.withUnsafeBufferPointer { gb in
+                        xs.withUnsafeBufferPointer { xb in
+                            guard let out = buffer.baseAddress, let g = gb.baseAddress, let xp = xb.baseAddress else { return }
+                            planes.forEachChannel { ch in
+                                let (p, q, r) = (ga[ch], xa[ch], cst[ch])
+                                for image in 0..<n {
+                                    let offset = (image * c + ch) * inner
+                                    for i in 0..<inner { out[offset + i] = g[offset + i] * p + xp[offset + i] * q + r }
+                                }
+                            }
+                        }
+                    }
+                    initialized = count
+                }
+                dx = Tensor(unchecked: xv.shape, scalars: values)
             }
             return [dx,
                     needScale ? Tensor(unchecked: scaleShape, scalars: sumGX.map { Float($0) }) : nil,
@@ -127,27 +207,20 @@ extension Variable {
         let xv = x.value
         let y = try Tensor.batchNorm(xv, scale: scale.value, bias: bias.value, mean: mean, variance: variance, eps: eps)
         let c = xv.shape[1], n = xv.shape[0]
-        let inner = xv.count == 0 ? 0 : xv.count / Swift.max(1, n * c)
+        let planes = ChannelPlanes(n: n, c: c, inner: xv.count == 0 ? 0 : xv.count / Swift.max(1, n * c))
         let invStd = variance.scalars.map { 1 / (Double($0) + Double(eps)).squareRoot() }
         let mu = mean.scalars.map(Double.init), gamma = scale.value.scalars
+        let a = (0..<c).map { Float(Double(gamma[$0]) * invStd[$0]) }
         let needX = x.requiresGrad, needScale = scale.requiresGrad, needBias = bias.requiresGrad
         let scaleShape = scale.shape, biasShape = bias.shape
         return Autograd.record(y, parents: [x, scale, bias]) { gy in
-            let g = gy.scalars, xs = xv.scalars
-            var dx: Tensor?
-            if needX {
-                dx = Tensor(unchecked: xv.shape, scalars: mapPlanes(count: g.count, inner: inner) { p, i in
-                    let ch = p % c
-                    return Float(Double(g[p * inner + i]) * Double(gamma[ch]) * invStd[ch])
-                })
-            }
-            let dScale = needScale ? channelSums(n: n, c: c, inner: inner) { p, i in
-                Double(g[p * inner + i]) * (Double(xs[p * inner + i]) - mu[p % c]) * invStd[p % c]
+            let (sumG, sumGX) = planes.gradientSums(gy.scalars, xv.scalars, shift: mu, scale: invStd)
+            let dx = needX ? gy.scalars.withUnsafeBufferPointer { gb in
+                gb.baseAddress.map { planes.affine($0, a: a, b: [Float](repeating: 0, count: c)) } ?? []
             } : []
-            let dBias = needBias ? channelSums(n: n, c: c, inner: inner) { p, i in Double(g[p * inner + i]) } : []
-            return [dx,
-                    needScale ? Tensor(unchecked: scaleShape, scalars: dScale.map { Float($0) }) : nil,
-                    needBias ? Tensor(unchecked: biasShape, scalars: dBias.map { Float($0) }) : nil]
+            return [needX ? Tensor(unchecked: xv.shape, scalars: dx) : nil,
+                    needScale ? Tensor(unchecked: scaleShape, scalars: sumGX.map { Float($0) }) : nil,
+                    needBias ? Tensor(unchecked: biasShape, scalars: sumG.map { Float($0) }) : nil]
         }
     }
 }

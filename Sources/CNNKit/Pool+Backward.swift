@@ -102,13 +102,13 @@ extension Variable {
             }
         }
         let value = Tensor(unchecked: planes.outputShape(Size2(g.p, g.q)), scalars: y)
-        let xShape = x.shape
+        let xShape = x.shape, chosen = indices
         return Autograd.record(value, parents: [x]) { gy in
             let dx = gy.scalars.withUnsafeBufferPointer { gb in
                 Tensor.gradientPlanes(xShape, planes: planes.planes, inPlane: inPlane) { i, d in
                     guard let gp = gb.baseAddress else { return }
                     for o in 0..<outPlane {
-                        let at = Int(indices[i * outPlane + o])
+                        let at = Int(chosen[i * outPlane + o])
                         if at >= 0 { d[at] += gp[i * outPlane + o] }
                     }
                 }
