@@ -12,23 +12,32 @@ extension Tensor {
     /// input it took (−1 for a window with no tap inside the input, which validation rules out).
     static func maxPoolPlaneWithIndices(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                                         _ indices: UnsafeMutablePointer<Int32>, _ g: PoolGeometry) {
+        // The taps of a window that fall inside the input, per axis: a range of tap numbers, so the
+        // scan below needs no bounds checks.
+        func taps(start: Int, count: Int, dilation: Int, size: Int) -> Range<Int> {
+            let lo = Swift.min(count, Swift.max(0, ceilDiv(-start, dilation)))
+            return lo..<Swift.max(lo, Swift.min(count, ceilDiv(size - start, dilation)))
+        }
         for op in 0..<g.p {
             let ys = op * g.sh - g.top
+            let rows = taps(start: ys, count: g.kh, dilation: g.dh, size: g.h)
             for oq in 0..<g.q {
                 let xs = oq * g.sw - g.left
+                let cols = taps(start: xs, count: g.kw, dilation: g.dw, size: g.w)
                 var m = -Float.infinity
                 var at = -1
-                for i in 0..<g.kh {
-                    let y = ys + i * g.dh
-                    if y < 0 || y >= g.h { continue }
-                    let row = src + y * g.w
-                    for j in 0..<g.kw {
-                        let x = xs + j * g.dw
-                        if x < 0 || x >= g.w { continue }
-                        let v = row[x]
-                        if at < 0 || v > m || v.isNaN && !m.isNaN {
-                            m = v
-                            at = y * g.w + x
+                if let i0 = rows.first, let j0 = cols.first {
+                    at = (ys + i0 * g.dh) * g.w + xs + j0 * g.dw
+                    m = src[at]
+                    for i in rows {
+                        let line = (ys + i * g.dh) * g.w + xs
+                        for j in cols {
+                            let v = src[line + j * g.dw]
+                            // Strictly larger keeps the first maximum; the first NaN wins and stays.
+                            // Selects, not branches: the winner is unpredictable on real data.
+                            let take = !(v <= m) && m == m
+                            at = take ? line + j * g.dw : at
+                            m = take ? v : m
                         }
                     }
                 }
