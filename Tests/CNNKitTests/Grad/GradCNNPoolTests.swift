@@ -131,6 +131,18 @@ import Testing
         #expect(x.grad?.scalars == [0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4])
     }
 
+    /// A NaN in a window is the maximum (as in the forward and PyTorch) and takes the gradient; a window
+    /// of -inf values still routes its gradient to an input, never to the padding.
+    @Test func nanAndInfinityWindows() throws {
+        let nan = Float.nan, inf = Float.infinity
+        let x = Variable(Tensor(unchecked: [2, 4], scalars: [1, nan, -inf, -inf, 3, nan, -inf, -inf]), requiresGrad: true)
+        let y = try Variable.maxPool(x, kernel: Size2(2), padding: .explicit(Padding2D(top: 0, left: 1, bottom: 0, right: 1)))
+        #expect(y.shape == [1, 3])
+        #expect(y.value.scalars[0] == 3 && y.value.scalars[1].isNaN && y.value.scalars[2] == -inf)
+        try Autograd.backward(y, gradient: Tensor(unchecked: [1, 3], scalars: [1, 2, 4]))
+        #expect(x.grad?.scalars == [0, 2, 0, 4, 1, 0, 0, 0])
+    }
+
     @Test func globalPools() throws {
         var rng = TestRNG(43)
         let x = distinctValues([2, 3, 4, 5], &rng)
