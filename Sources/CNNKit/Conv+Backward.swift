@@ -63,7 +63,7 @@ extension ConvGeometry {
                             let dxp = gemmX ? dxb.baseAddress : nil, dwp = needW ? dwb.baseAddress : nil
                             if isDepthwise {
                                 depthwiseBackward(x: xp, w: wp, dy: dyp, dx: dxp, dw: dwp)
-                            } else if strideOne {
+                            } else if strideOne && shiftedCopiesFit {
                                 if let dwp { strideOneWeightGradient(x: xp, dy: dyp, dw: dwp) }
                                 if dxp != nil { gemmBackward(x: xp, w: wp, dy: dyp, dx: dxp, dw: nil) }
                             } else {
@@ -90,6 +90,10 @@ extension ConvGeometry {
         let reachH = (kernel.h - 1) * dilation.h, reachW = (kernel.w - 1) * dilation.w
         let p = Padding2D(top: reachH - pad.top, left: reachW - pad.left, bottom: reachH - pad.bottom, right: reachW - pad.right)
         guard p.top >= 0, p.left >= 0, p.bottom >= 0, p.right >= 0 else { return nil }
+        // Its column matrix is (K/groups·R·S)×(H·W): with a huge dilation H·W can dwarf P·Q, and then
+        // the forward's (validated) column matrix is the safer size to allocate.
+        let transposedColumns = Double(filtersPerGroup * kernel.h * kernel.w) * Double(h * self.w)
+        guard transposedColumns <= Swift.max(4 * Double(colRows) * Double(colCols), Double(1 << 22)) else { return nil }
         return ConvGeometry(n: n, c: k, h: out.h, w: out.w, k: c, groups: groups, kernel: kernel, stride: Size2(1),
                             dilation: dilation, pad: p, out: Size2(h, w))
     }
@@ -227,6 +231,13 @@ extension ConvGeometry {
     /// offset r·dh·Wp with row stride Hp·Wp. At stride 1, Wp = Q + dw·(S−1) and Hp = P + dh·(R−1), so no
     /// read passes a plane's end; the widened columns meet pixels wrapped from the next row, times zero.
     /// This writes S padded copies of x instead of im2col's R·S, and R GEMMs of S·C/groups columns.
+    /// Whether the S shifted padded copies stay within the size of the column matrix the forward
+    /// already allowed (or 4 M values): huge paddings with huge dilations could make them far larger.
+    var shiftedCopiesFit: Bool {
+        let planeP = Double(h + pad.top + pad.bottom) * Double(self.w + pad.left + pad.right)
+        return Double(kernel.w) * Double(c) * planeP <= Swift.max(Double(colRows) * Double(colCols) * Double(groups), Double(1 << 22))
+    }
+
     private func strideOneWeightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
         let cg = channelsPerGroup, kg = filtersPerGroup, taps = kernel.h * kernel.w, sCount = kernel.w
         let hp = h + pad.top + pad.bottom, wp = self.w + pad.left + pad.right
