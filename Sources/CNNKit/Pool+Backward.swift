@@ -47,6 +47,34 @@ extension Tensor {
         }
     }
 
+    /// 2×2 stride-2 windows inside the plane (LeNet's and VGG's pools): the same first-maximum and NaN
+    /// rule as `maxPoolPlaneWithIndices`, with the four taps unrolled.
+    static func maxPool2x2PlaneWithIndices(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                           _ indices: UnsafeMutablePointer<Int32>, _ g: PoolGeometry) {
+        let w = g.w, q = g.q
+        for op in 0..<g.p {
+            let top = 2 * op * w
+            let r0 = src + top, r1 = r0 + w
+            let out = dst + op * q, idx = indices + op * q
+            for oq in 0..<q {
+                let x = 2 * oq
+                var m = r0[x], at = top + x
+                // Strictly larger, or the first NaN (which then stays): as scalarNanMax, with the position.
+                var v = r0[x + 1]
+                var take = !(v <= m) && m == m
+                at = take ? top + x + 1 : at; m = take ? v : m
+                v = r1[x]
+                take = !(v <= m) && m == m
+                at = take ? top + w + x : at; m = take ? v : m
+                v = r1[x + 1]
+                take = !(v <= m) && m == m
+                at = take ? top + w + x + 1 : at; m = take ? v : m
+                out[oq] = m
+                idx[oq] = Int32(at)
+            }
+        }
+    }
+
     /// Adds `dy` / divisor to every input tap of every window of one plane (`dx` zeroed by the caller).
     static func avgPoolPlaneBackward(_ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: PoolGeometry,
                                      countPad: Bool) {
@@ -104,8 +132,13 @@ extension Variable {
             y.withUnsafeMutableBufferPointer { dst in
                 indices.withUnsafeMutableBufferPointer { idx in
                     guard let s = src.baseAddress, let d = dst.baseAddress, let ix = idx.baseAddress else { return }
+                    let fast = g.is2x2Stride2
                     parallelFor(planes.planes) { i in
-                        Tensor.maxPoolPlaneWithIndices(s + i * inPlane, d + i * outPlane, ix + i * outPlane, g)
+                        if fast {
+                            Tensor.maxPool2x2PlaneWithIndices(s + i * inPlane, d + i * outPlane, ix + i * outPlane, g)
+                        } else {
+                            Tensor.maxPoolPlaneWithIndices(s + i * inPlane, d + i * outPlane, ix + i * outPlane, g)
+                        }
                     }
                 }
             }

@@ -112,6 +112,11 @@ import Testing
         var rng = TestRNG(41)
         let x = distinctValues([2, 3, 6, 8], &rng)
         try seededGradCheck([x], maxChecks: 30) { v in try Variable.maxPool(v[0], kernel: Size2(2)) }
+        var t = PoolCase()
+        (t.n, t.c, t.h, t.w, t.k, t.s) = (2, 3, 6, 8, (2, 2), (2, 2))
+        let gy = rng.tensor([2, 3, 3, 4])
+        let (_, g) = try gradients([x], gy: gy) { v in try Variable.maxPool(v[0], kernel: Size2(2)) }
+        expectClose(g[0], Self.maxPoolGrad(x, gy, t), rtol: 1e-6, atol: 1e-7)
         try seededGradCheck([x], maxChecks: 30) { v in try Variable.avgPool(v[0], kernel: Size2(2)) }
         let x3 = distinctValues([3, 5, 5], &rng), x2 = distinctValues([5, 6], &rng)
         let y3 = try Variable.maxPool(Variable(x3, requiresGrad: true), kernel: Size2(2), stride: Size2(1))
