@@ -1,0 +1,101 @@
+// x: N×C×H×W, w: K×(C/groups)×R×S, bias: K → N×K×P×Q
+//
+// The public entry point of 2-D convolution: rank adaptation, validation, and the choice of kernel.
+// The kernels themselves live in ConvKernels.swift (im2col + SGEMM, 1×1 direct GEMM, depthwise) and
+// Im2col.swift (the column matrix).
+
+extension Tensor {
+    /// 2-D convolution of a batch of images, computed as cross-correlation (the kernel is NOT flipped),
+    /// like PyTorch's `conv2d`, ONNX `Conv` and every other CNN framework. For the flipped, textbook
+    /// convolution of signals use `convolve`.
+    ///
+    /// `y[n, k, p, q] = bias[k] + Σ_{c, r, s} w[k, c, r, s] · xpad[n, g·C/groups + c, p·sh + r·dh, q·sw + s·dw]`
+    /// where `g = k / (K/groups)` and `xpad` is `x` with zero padding.
+    ///
+    /// - Parameters:
+    ///   - x: N×C×H×W. A 3-D C×H×W is one image and gives K×P×Q; a 2-D H×W is one single-channel
+    ///     image and gives P×Q when there is one output channel (K×P×Q otherwise).
+    ///   - w: K×(C/groups)×R×S (PyTorch's and ONNX's layout). A 2-D R×S weight filters every channel
+    ///     separately with the same kernel, as image editors do: it is depthwise (groups = C, K = C).
+    ///   - bias: K values added to each output channel, or nil.
+    ///   - stride, dilation: per axis, at least 1.
+    ///   - padding: explicit zero padding (`[top, left, bottom, right]` may be asymmetric), `.valid`, or
+    ///     `.same`: output = ceil(input / stride) at any stride, the odd pixel at the end as ONNX's
+    ///     SAME_UPPER (PyTorch's `padding='same'` allows stride 1 only).
+    ///   - groups: C and K must both be divisible by it; each group of K/groups filters sees C/groups
+    ///     input channels.
+    /// - Returns: N×K×P×Q with P×Q from `Window2D.outputSize`.
+    /// - Throws: `OpError("conv", …)` naming the shapes and what they needed.
+    public static func conv(_ x: Tensor, _ w: Tensor, bias: Tensor? = nil, stride: Size2 = Size2(1),
+                            padding: PaddingSpec = .valid, dilation: Size2 = Size2(1), groups: Int = 1) throws -> Tensor {
+        let plan = try ConvPlan(x: x, w: w, bias: bias, stride: stride, padding: padding,
+                                dilation: dilation, groups: groups)
+        // A 2-D weight is the same kernel for every channel: give each channel its own copy.
+        let weights = w.rank == 2 ? Array([[Float]](repeating: w.scalars, count: plan.geometry.k).joined()) : w.scalars
+        let y = plan.geometry.run(x: x.scalars, w: weights, bias: bias?.scalars)
+        return Tensor(unchecked: plan.resultShape, scalars: y)
+    }
+}
+
+/// A validated convolution: the geometry the kernels run and the shape the caller gets back.
+struct ConvPlan {
+    var geometry: ConvGeometry
+    var resultShape: [Int]
+
+    init(x: Tensor, w: Tensor, bias: Tensor?, stride: Size2, padding: PaddingSpec, dilation: Size2,
+         groups: Int) throws {
+        let xs = Shape.describe(x.shape), ws = Shape.describe(w.shape)
+        let n: Int, c: Int, h: Int, wd: Int
+        switch x.rank {
+        case 4: (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        case 3: (n, c, h, wd) = (1, x.shape[0], x.shape[1], x.shape[2])
+        case 2: (n, c, h, wd) = (1, 1, x.shape[0], x.shape[1])
+        default:
+            throw OpError("conv", "input must be N×C×H×W, C×H×W or H×W, got shape \(xs)")
+        }
+        let k: Int, cg: Int, r: Int, s: Int, g: Int
+        switch w.rank {
+        case 4:
+            (k, cg, r, s) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+            g = groups
+        case 2:
+            // One R×S kernel applied to every channel on its own: depthwise, one output per channel.
+            guard groups == 1 || groups == c else {
+                throw OpError("conv", "a 2-D weight \(ws) filters each of the \(c) channels separately (groups = \(c)), got groups=\(groups)")
+            }
+            (k, cg, r, s, g) = (c, 1, w.shape[0], w.shape[1], max(c, 1))
+        default:
+            throw OpError("conv", "weight must be K×(C/groups)×R×S or R×S, got shape \(ws)")
+        }
+        guard g >= 1 else { throw OpError("conv", "groups must be at least 1, got \(groups)") }
+        if w.rank == 4 {
+            guard c % g == 0 else {
+                throw OpError("conv", "input channels C=\(c) of input \(xs) must be divisible by groups=\(g)")
+            }
+            guard k % g == 0 else {
+                throw OpError("conv", "output channels K=\(k) of weight \(ws) must be divisible by groups=\(g)")
+            }
+            guard cg == c / g else {
+                throw OpError("conv", "weight \(ws) needs \(c / g) input channels per group (C/groups = \(c)/\(g)) to match input \(xs), got \(cg)")
+            }
+        }
+        if let bias {
+            guard bias.rank == 1, bias.shape[0] == k else {
+                throw OpError("conv", "bias must hold one value per output channel (\(k)), got shape \(Shape.describe(bias.shape))")
+            }
+        }
+        let window = Window2D(kernel: Size2(r, s), stride: stride, dilation: dilation, padding: padding)
+        let out = try window.outputSize(input: Size2(h, wd), op: "conv")
+        let pad = window.resolvedPadding(input: Size2(h, wd))
+        _ = try Shape.elementCount([n, k, out.h, out.w], op: "conv")
+        // The per-image column matrix must be allocatable too.
+        _ = try Shape.elementCount([cg, r, s, out.h, out.w], op: "conv")
+        geometry = ConvGeometry(n: n, c: c, h: h, w: wd, k: k, groups: g, kernel: Size2(r, s),
+                                stride: stride, dilation: dilation, pad: pad, out: out)
+        switch x.rank {
+        case 4: resultShape = [n, k, out.h, out.w]
+        case 3: resultShape = [k, out.h, out.w]
+        default: resultShape = k == 1 ? [out.h, out.w] : [k, out.h, out.w]
+        }
+    }
+}

@@ -1,0 +1,409 @@
+// x: N×C×H×W, w: K×(C/groups)×R×S → N×K×P×Q, computed directly (no im2col matrix)
+//
+// Why: im2col copies every input value R·S/stride² times and OpenBLAS then packs that copy once more;
+// for strided and small-channel convolutions the copies cost as much as the arithmetic. Here the input
+// is copied once into a zero-padded, phase-split layout, and a register-blocked SIMD16 kernel reads
+// it in place.
+//
+// The layout: split the padded input into stride phases, phase (a, b) holding padded rows a, a+sh, …
+// and columns b, b+sw, …, each phase a plane of Hph×Wph (Hph = ⌈Hp/sh⌉, Wph = ⌈Wp/sw⌉). Kernel tap
+// (r, s) of output (p, q) reads padded (p·sh + r·dh, q·sw + s·dw) = phase ((r·dh) mod sh, (s·dw) mod sw)
+// at (p + ⌊r·dh/sh⌋, q + ⌊s·dw/sw⌋). Numbering outputs on the flat grid f = p·Wph + q (q < Wph,
+// of which q < Q are real), each tap becomes ONE constant offset into that channel's phase plane,
+// the same for every output: y[k, f] = Σ_t w[k, t] · buf[off(t) + f]. So 16 consecutive outputs are
+// one unaligned vector load per tap, whatever the stride, dilation or padding. The columns
+// Q ≤ q < Wph are computed and thrown away (Wph - Q ≤ ⌈(R-1)·dw/sw⌉ + 1 of every Wph).
+//
+// Register block: 8 output channels × 48 flat outputs (3 × SIMD16) = 24 accumulators; per tap 3 loads
+// and 8 broadcasts feed 24 FMAs, which keeps Zen 4's FMA pipes busy (AVX-512 under -target-cpu znver4).
+
+/// Output channels per register block.
+let directBlockK = 8
+/// Flat output positions per register block: three SIMD16 vectors.
+let directBlockF = 48
+
+/// The phase-split layout and tap offsets of one direct convolution, per group.
+struct DirectConvLayout {
+    let geometry: ConvGeometry
+    /// Phase plane sizes.
+    let hph: Int, wph: Int
+    /// The phases taps use (others are never read, so never built), as (row phase, column phase).
+    let rowPhases: [Int], colPhases: [Int]
+    /// Floats per input channel in the buffer: every used phase's Hph×Wph plane.
+    let channelStride: Int
+    /// Offsets into one group's buffer of each tap t = (c·R + r)·S + s, relative to flat output 0.
+    let offsets: [Int]
+    /// Flat outputs rounded up to whole register blocks.
+    let flatCount: Int
+    /// Floats in the whole per-image buffer, with slack so the padded last block reads inside it.
+    let bufferCount: Int
+
+    init(_ g: ConvGeometry) {
+        geometry = g
+        let (sh, sw, dh, dw) = (g.stride.h, g.stride.w, g.dilation.h, g.dilation.w)
+        let hp = g.h + g.pad.top + g.pad.bottom, wp = g.w + g.pad.left + g.pad.right
+        hph = (hp + sh - 1) / sh
+        wph = (wp + sw - 1) / sw
+        rowPhases = Array(Set((0..<g.kernel.h).map { $0 * dh % sh })).sorted()
+        colPhases = Array(Set((0..<g.kernel.w).map { $0 * dw % sw })).sorted()
+        let plane = hph * wph
+        channelStride = rowPhases.count * colPhases.count * plane
+        var offsets: [Int] = []
+        offsets.reserveCapacity(g.colRows)
+        var maxOffset = 0
+        for c in 0..<g.channelsPerGroup {
+            for r in 0..<g.kernel.h {
+                for s in 0..<g.kernel.w {
+                    let a = rowPhases.firstIndex(of: r * dh % sh) ?? 0
+                    let b = colPhases.firstIndex(of: s * dw % sw) ?? 0
+                    let o = c * channelStride + (a * colPhases.count + b) * plane + (r * dh / sh) * wph + s * dw / sw
+                    offsets.append(o)
+                    maxOffset = max(maxOffset, o)
+                }
+            }
+        }
+        self.offsets = offsets
+        flatCount = (g.out.h * wph + directBlockF - 1) / directBlockF * directBlockF
+        // The last group's highest tap offset plus the last padded block stays inside the buffer.
+        bufferCount = max(g.c * channelStride, (g.groups - 1) * g.channelsPerGroup * channelStride + maxOffset + flatCount)
+    }
+
+    /// Fills channels `channels` of one image's buffer from its C×H×W input: padding zeros, phases split.
+    func fill(_ buffer: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, channels: Range<Int>) {
+        let g = geometry
+        let (sh, sw) = (g.stride.h, g.stride.w)
+        let plane = hph * wph
+        for c in channels {
+            let src = x + c * g.h * g.w
+            for (ai, a) in rowPhases.enumerated() {
+                for (bi, b) in colPhases.enumerated() {
+                    let dst = buffer + c * channelStride + (ai * colPhases.count + bi) * plane
+                    // Phase column j is input column j·sw + b - left; those inside 0..<W are jlo..<jhi.
+                    let dx = b - g.pad.left
+                    let jlo = min(wph, max(0, ceilDiv(-dx, sw)))
+                    let jhi = max(jlo, min(wph, ceilDiv(g.w - dx, sw)))
+                    for i in 0..<hph {
+                        let row = dst + i * wph
+                        let iy = i * sh + a - g.pad.top
+                        guard iy >= 0 && iy < g.h else {
+                            row.update(repeating: 0, count: wph)
+                            continue
+                        }
+                        if jlo > 0 { row.update(repeating: 0, count: jlo) }
+                        let line = src + iy * g.w + dx
+                        if sw == 1 {
+                            (row + jlo).update(from: line + jlo, count: jhi - jlo)
+                        } else if sw == 2 {
+                            // Stride 2: 32 input floats → their 16 even ones, while the whole load
+                            // stays before the last input column this phase row uses.
+                            var j = jlo
+                            while j + 16 < jhi {
+                                let v = UnsafeRawPointer(line + 2 * j).loadUnaligned(as: SIMD32<Float>.self)
+                                UnsafeMutableRawPointer(row + j).storeBytes(of: v.evenHalf, as: SIMD16<Float>.self)
+                                j += 16
+                            }
+                            while j < jhi { row[j] = line[2 * j]; j += 1 }
+                        } else {
+                            for j in jlo..<jhi { row[j] = line[j * sw] }
+                        }
+                        if jhi < wph { (row + jhi).update(repeating: 0, count: wph - jhi) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Packs the weights of every group into blocks of 8 output channels: [group][kblock][tap][8],
+    /// zero rows past K/groups.
+    func packWeights(_ w: UnsafePointer<Float>) -> [Float] {
+        let g = geometry
+        let taps = g.colRows, kg = g.filtersPerGroup
+        let blocks = (kg + directBlockK - 1) / directBlockK
+        var packed = [Float](repeating: 0, count: g.groups * blocks * taps * directBlockK)
+        packed.withUnsafeMutableBufferPointer { pb in
+            guard let p = pb.baseAddress else { return }
+            for grp in 0..<g.groups {
+                for k in 0..<kg {
+                    let src = w + (grp * kg + k) * taps
+                    let dst = p + ((grp * blocks + k / directBlockK) * taps) * directBlockK + k % directBlockK
+                    for t in 0..<taps { dst[t * directBlockK] = src[t] }
+                }
+            }
+        }
+        return packed
+    }
+
+    /// Taps per pass of the register kernel: whole channels, about 192 taps (≈ 24 KiB of input rows).
+    var tapChunk: Int {
+        let perChannel = max(1, geometry.kernel.h * geometry.kernel.w)
+        return max(1, 192 / perChannel) * perChannel
+    }
+
+    /// Output rows of one image's flat scratch: every group's filters, padded to whole blocks of 8.
+    var scratchRows: Int { geometry.groups * kBlocks * directBlockK }
+    var kBlocks: Int { (geometry.filtersPerGroup + directBlockK - 1) / directBlockK }
+
+    /// Computes flat blocks `blocks` (each `directBlockF` outputs) of every output channel of one
+    /// image into `scratch` (scratchRows rows of `ld` floats holding the flat grid from block
+    /// `baseBlock` on, thrown-away columns included). Register results go straight to memory;
+    /// `compact` later keeps the real columns.
+    func compute(buffer: UnsafePointer<Float>, packed: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
+                 blocks: Range<Int>, filterBlocks: Range<Int>, scratch: UnsafeMutablePointer<Float>, ld: Int,
+                 baseBlock: Int) {
+        let g = geometry
+        let taps = g.colRows
+        for group in 0..<g.groups {
+            let base = buffer + group * g.channelsPerGroup * channelStride
+            for fb in blocks {
+                let f0 = fb * directBlockF
+                // Taps in chunks of whole channels, so that the input one chunk reads stays in L1 while
+                // every block of 8 filters passes over it (GEMM's k-blocking); later chunks accumulate.
+                var t0 = 0
+                while t0 < taps {
+                    let t1 = min(taps, t0 + tapChunk)
+                    for kb in filterBlocks {
+                        let block = group * kBlocks + kb
+                        directKernel(base + f0, offsets + t0, t1 - t0, packed + (block * taps + t0) * directBlockK,
+                                     scratch + block * directBlockK * ld + (fb - baseBlock) * directBlockF, ld,
+                                     accumulate: t0 > 0)
+                    }
+                    t0 = t1
+                }
+            }
+        }
+    }
+
+    /// Copies output rows `rows` of every filter from the scratch (rows of `ld` floats starting at flat
+    /// position `baseFlat`) to y (K×P×Q), adding the bias: flat f = p·Wph + q is real where q < Q.
+    func compact(scratch: UnsafePointer<Float>, ld: Int, baseFlat: Int, bias: UnsafePointer<Float>?,
+                 rows: Range<Int>, filterBlocks: Range<Int>, y: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let (p, q, kg) = (g.out.h, g.out.w, g.filtersPerGroup)
+        for k in 0..<g.k where filterBlocks.contains(k % kg / directBlockK) {
+            let src = scratch + ((k / kg) * kBlocks * directBlockK + k % kg) * ld - baseFlat
+            let dst = y + k * p * q
+            let b = bias?[k] ?? 0
+            for i in rows {
+                let s = src + i * wph, d = dst + i * q
+                if bias != nil {
+                    for j in 0..<q { d[j] = s[j] + b }
+                } else {
+                    d.update(from: s, count: q)
+                }
+            }
+        }
+    }
+
+    /// Blocks computed between two compactions: about 128 KiB of scratch, so it is still in cache.
+    var chunkBlocks: Int { max(1, 32_768 / (scratchRows * directBlockF)) }
+    /// Floats per scratch row: a chunk plus the unfinished output row carried over from the last one.
+    var scratchWidth: Int { (chunkBlocks + (wph + directBlockF - 1) / directBlockF + 1) * directBlockF }
+
+    /// Output rows `rows` of one image for the filter blocks `filterBlocks` (of 8, within each group):
+    /// the flat blocks covering them, in chunks; after each chunk the finished rows are copied out and
+    /// the unfinished one moves to the front of the scratch (scratchRows × scratchWidth floats; only
+    /// the rows of `filterBlocks` are touched, so workers with disjoint filter blocks can share it).
+    func computeRows(_ rows: Range<Int>, filterBlocks: Range<Int>, buffer: UnsafePointer<Float>,
+                     packed: UnsafePointer<Float>, offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
+                     scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        guard !rows.isEmpty else { return }
+        let q = geometry.out.w, ld = scratchWidth
+        let endBlock = (rows.upperBound * wph + directBlockF - 1) / directBlockF
+        var baseBlock = rows.lowerBound * wph / directBlockF
+        var nextRow = rows.lowerBound
+        var b = baseBlock
+        while b < endBlock {
+            let e = min(endBlock, b + chunkBlocks)
+            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: b..<e, filterBlocks: filterBlocks,
+                    scratch: scratch, ld: ld, baseBlock: baseBlock)
+            var done = nextRow
+            while done < rows.upperBound && done * wph + q <= e * directBlockF { done += 1 }
+            compact(scratch: scratch, ld: ld, baseFlat: baseBlock * directBlockF, bias: bias, rows: nextRow..<done,
+                    filterBlocks: filterBlocks, y: y)
+            nextRow = done
+            b = e
+            // Keep the blocks of the unfinished row: move them to the front.
+            let keepFrom = max(baseBlock, min(e, nextRow * wph / directBlockF))
+            if keepFrom > baseBlock && keepFrom < e {
+                let count = (e - keepFrom) * directBlockF, shift = (keepFrom - baseBlock) * directBlockF
+                for r in 0..<scratchRows where filterBlocks.contains(r % (kBlocks * directBlockK) / directBlockK) {
+                    let row = scratch + r * ld
+                    row.update(from: row + shift, count: count)
+                }
+            }
+            baseBlock = keepFrom
+        }
+    }
+}
+
+/// The register block: tile[m·ld + 0..<48] = Σ_t w[t][m] · input[off(t) + 0..<48] for m in 0..<8.
+@inline(__always)
+func directKernel(_ input: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, _ taps: Int,
+                  _ w: UnsafePointer<Float>, _ tile: UnsafeMutablePointer<Float>, _ ld: Int, accumulate: Bool) {
+    typealias V = SIMD16<Float>
+    var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
+    var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
+    var a40 = V(), a41 = V(), a42 = V(), a50 = V(), a51 = V(), a52 = V()
+    var a60 = V(), a61 = V(), a62 = V(), a70 = V(), a71 = V(), a72 = V()
+    let out = UnsafeMutableRawPointer(tile)
+    let r = ld * MemoryLayout<Float>.stride
+    if accumulate {
+        a00 = out.loadUnaligned(fromByteOffset: 0, as: V.self)
+        a01 = out.loadUnaligned(fromByteOffset: 64, as: V.self)
+        a02 = out.loadUnaligned(fromByteOffset: 128, as: V.self)
+        a10 = out.loadUnaligned(fromByteOffset: r, as: V.self)
+        a11 = out.loadUnaligned(fromByteOffset: r + 64, as: V.self)
+        a12 = out.loadUnaligned(fromByteOffset: r + 128, as: V.self)
+        a20 = out.loadUnaligned(fromByteOffset: 2 * r, as: V.self)
+        a21 = out.loadUnaligned(fromByteOffset: 2 * r + 64, as: V.self)
+        a22 = out.loadUnaligned(fromByteOffset: 2 * r + 128, as: V.self)
+        a30 = out.loadUnaligned(fromByteOffset: 3 * r, as: V.self)
+        a31 = out.loadUnaligned(fromByteOffset: 3 * r + 64, as: V.self)
+        a32 = out.loadUnaligned(fromByteOffset: 3 * r + 128, as: V.self)
+        a40 = out.loadUnaligned(fromByteOffset: 4 * r, as: V.self)
+        a41 = out.loadUnaligned(fromByteOffset: 4 * r + 64, as: V.self)
+        a42 = out.loadUnaligned(fromByteOffset: 4 * r + 128, as: V.self)
+        a50 = out.loadUnaligned(fromByteOffset: 5 * r, as: V.self)
+        a51 = out.loadUnaligned(fromByteOffset: 5 * r + 64, as: V.self)
+        a52 = out.loadUnaligned(fromByteOffset: 5 * r + 128, as: V.self)
+        a60 = out.loadUnaligned(fromByteOffset: 6 * r, as: V.self)
+        a61 = out.loadUnaligned(fromByteOffset: 6 * r + 64, as: V.self)
+        a62 = out.loadUnaligned(fromByteOffset: 6 * r + 128, as: V.self)
+        a70 = out.loadUnaligned(fromByteOffset: 7 * r, as: V.self)
+        a71 = out.loadUnaligned(fromByteOffset: 7 * r + 64, as: V.self)
+        a72 = out.loadUnaligned(fromByteOffset: 7 * r + 128, as: V.self)
+    }
+    let raw = UnsafeRawPointer(input)
+    var wt = w
+    for t in 0..<taps {
+        let src = raw + offsets[t] * MemoryLayout<Float>.stride
+        let i0 = src.loadUnaligned(as: V.self)
+        let i1 = src.loadUnaligned(fromByteOffset: 64, as: V.self)
+        let i2 = src.loadUnaligned(fromByteOffset: 128, as: V.self)
+        var b = wt[0]
+        a00.addProduct(b, i0); a01.addProduct(b, i1); a02.addProduct(b, i2)
+        b = wt[1]
+        a10.addProduct(b, i0); a11.addProduct(b, i1); a12.addProduct(b, i2)
+        b = wt[2]
+        a20.addProduct(b, i0); a21.addProduct(b, i1); a22.addProduct(b, i2)
+        b = wt[3]
+        a30.addProduct(b, i0); a31.addProduct(b, i1); a32.addProduct(b, i2)
+        b = wt[4]
+        a40.addProduct(b, i0); a41.addProduct(b, i1); a42.addProduct(b, i2)
+        b = wt[5]
+        a50.addProduct(b, i0); a51.addProduct(b, i1); a52.addProduct(b, i2)
+        b = wt[6]
+        a60.addProduct(b, i0); a61.addProduct(b, i1); a62.addProduct(b, i2)
+        b = wt[7]
+        a70.addProduct(b, i0); a71.addProduct(b, i1); a72.addProduct(b, i2)
+        wt += directBlockK
+    }
+    // Written out: a loop over a tuple array here would allocate on every block.
+    out.storeBytes(of: a00, toByteOffset: 0, as: V.self)
+    out.storeBytes(of: a01, toByteOffset: 64, as: V.self)
+    out.storeBytes(of: a02, toByteOffset: 128, as: V.self)
+    out.storeBytes(of: a10, toByteOffset: r, as: V.self)
+    out.storeBytes(of: a11, toByteOffset: r + 64, as: V.self)
+    out.storeBytes(of: a12, toByteOffset: r + 128, as: V.self)
+    out.storeBytes(of: a20, toByteOffset: 2 * r, as: V.self)
+    out.storeBytes(of: a21, toByteOffset: 2 * r + 64, as: V.self)
+    out.storeBytes(of: a22, toByteOffset: 2 * r + 128, as: V.self)
+    out.storeBytes(of: a30, toByteOffset: 3 * r, as: V.self)
+    out.storeBytes(of: a31, toByteOffset: 3 * r + 64, as: V.self)
+    out.storeBytes(of: a32, toByteOffset: 3 * r + 128, as: V.self)
+    out.storeBytes(of: a40, toByteOffset: 4 * r, as: V.self)
+    out.storeBytes(of: a41, toByteOffset: 4 * r + 64, as: V.self)
+    out.storeBytes(of: a42, toByteOffset: 4 * r + 128, as: V.self)
+    out.storeBytes(of: a50, toByteOffset: 5 * r, as: V.self)
+    out.storeBytes(of: a51, toByteOffset: 5 * r + 64, as: V.self)
+    out.storeBytes(of: a52, toByteOffset: 5 * r + 128, as: V.self)
+    out.storeBytes(of: a60, toByteOffset: 6 * r, as: V.self)
+    out.storeBytes(of: a61, toByteOffset: 6 * r + 64, as: V.self)
+    out.storeBytes(of: a62, toByteOffset: 6 * r + 128, as: V.self)
+    out.storeBytes(of: a70, toByteOffset: 7 * r, as: V.self)
+    out.storeBytes(of: a71, toByteOffset: 7 * r + 64, as: V.self)
+    out.storeBytes(of: a72, toByteOffset: 7 * r + 128, as: V.self)
+}
+
+extension ConvGeometry {
+    /// The direct kernel over every image and group. With enough images each worker takes whole images
+    /// (its buffers stay in its own cache); otherwise images go one by one, their output rows split
+    /// over the workers.
+    func directPath(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                    y: UnsafeMutablePointer<Float>) {
+        let layout = DirectConvLayout(self)
+        let packed = layout.packWeights(w)
+        let imageIn = c * h * self.w, imageOut = k * out.h * out.w
+        let scratchCount = layout.scratchRows * layout.scratchWidth
+        let threads = Engine.threads
+        let filled = c * layout.channelStride
+        packed.withUnsafeBufferPointer { pb in
+            layout.offsets.withUnsafeBufferPointer { ob in
+                guard let wp = pb.baseAddress, let op = ob.baseAddress else { return }
+                if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
+                    parallelFor(threads) { worker in
+                        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferCount)
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                        defer { buffer.deallocate(); scratch.deallocate() }
+                        (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
+                        for image in (n * worker / threads)..<(n * (worker + 1) / threads) {
+                            let source: UnsafePointer<Float>
+                            if readsInPlace(image: image, layout: layout) {
+                                source = x + image * imageIn
+                            } else {
+                                layout.fill(buffer, from: x + image * imageIn, channels: 0..<c)
+                                source = UnsafePointer(buffer)
+                            }
+                            layout.computeRows(0..<out.h, filterBlocks: 0..<layout.kBlocks, buffer: source, packed: wp,
+                                               offsets: op, bias: bias, scratch: scratch, y: y + image * imageOut)
+                        }
+                    }
+                } else {
+                    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferCount)
+                    let sharedScratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                    defer { buffer.deallocate(); sharedScratch.deallocate() }
+                    (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
+                    let workers = Swift.max(1, threads)
+                    let plane = layout.channelStride
+                    for image in 0..<n {
+                        let inPlace = readsInPlace(image: image, layout: layout)
+                        let source = inPlace ? x + image * imageIn : UnsafePointer(buffer)
+                        if !inPlace {
+                            parallelFor(c, minChunk: Swift.max(1, 32_768 / Swift.max(1, plane))) { ch in
+                                layout.fill(buffer, from: x + image * imageIn, channels: ch..<(ch + 1))
+                            }
+                        }
+                        if layout.kBlocks >= workers {
+                            // Split the filters: no work is repeated, and each worker streams only its
+                            // share of the weights; the scratch rows of the workers are disjoint.
+                            parallelFor(workers) { worker in
+                                let kb = layout.kBlocks
+                                layout.computeRows(0..<out.h, filterBlocks: (kb * worker / workers)..<(kb * (worker + 1) / workers),
+                                                   buffer: source, packed: wp, offsets: op, bias: bias,
+                                                   scratch: sharedScratch, y: y + image * imageOut)
+                            }
+                        } else {
+                            // Split the rows, each worker with its own scratch: blocks on the border of two
+                            // row ranges are computed by both and must not be written to the same memory.
+                            parallelFor(workers) { worker in
+                                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                                defer { scratch.deallocate() }
+                                let rows = (out.h * worker / workers)..<(out.h * (worker + 1) / workers)
+                                layout.computeRows(rows, filterBlocks: 0..<layout.kBlocks, buffer: source, packed: wp,
+                                                   offsets: op, bias: bias, scratch: scratch, y: y + image * imageOut)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A 1×1, stride-1, unpadded convolution's buffer would be a plain copy of the image: read the input
+    /// itself instead, unless the last block's over-read would run past the end of `x`.
+    private func readsInPlace(image: Int, layout: DirectConvLayout) -> Bool {
+        guard isPointwise else { return false }
+        let overRead = layout.bufferCount - c * layout.channelStride
+        return (n - 1 - image) * c * h * w >= overRead
+    }
+}

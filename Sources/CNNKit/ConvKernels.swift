@@ -1,0 +1,220 @@
+import CBLAS
+
+// x: N×C×H×W, w: K×(C/groups)×R×S → N×K×P×Q, on validated sizes
+//
+// Four kernels, chosen by shape (`chosenAlgorithm`):
+// - direct (ConvDirect.swift): the input copied once into a padded, stride-phase-split layout, then a
+//   register-blocked SIMD16 kernel; the default, since it skips im2col's R·S/stride² copies.
+// - 1×1, stride 1, no padding: the input plane already IS the column matrix; one OpenBLAS GEMM per
+//   image and group on it directly (as fast as the direct kernel here, and BLAS-tuned for any size).
+// - im2col + SGEMM: per image and group, the (C/groups·R·S)×(P·Q) column matrix times the
+//   (K/groups)×(C/groups·R·S) weight matrix; used when the direct kernel's flat grid would waste
+//   too much (a kernel nearly as wide as the input).
+// - depthwise (one input and one output channel per group, e.g. a 2-D weight): a direct
+//   shift-and-accumulate loop, since a GEMM with one row would waste the BLAS kernel.
+//
+// Threads (GEMM paths): with enough images each worker takes whole images and runs single-threaded
+// GEMMs (im2col and GEMM of one image stay in that core's cache, and nothing waits on a barrier);
+// otherwise images run one after another, im2col split over channels and OpenBLAS threading each GEMM.
+
+/// The kernels that can compute a convolution.
+enum ConvAlgorithm: CaseIterable {
+    case automatic, gemm, direct, depthwise
+}
+
+/// The sizes of one convolution, all checked by `ConvPlan` (or `im2col`) before any kernel runs.
+struct ConvGeometry: Sendable {
+    var n: Int, c: Int, h: Int, w: Int
+    var k: Int, groups: Int
+    var kernel: Size2, stride: Size2, dilation: Size2
+    var pad: Padding2D
+    var out: Size2
+
+    var channelsPerGroup: Int { c / groups }
+    var filtersPerGroup: Int { k / groups }
+    /// Rows of one group's column matrix: C/groups · R · S.
+    var colRows: Int { channelsPerGroup * kernel.h * kernel.w }
+    /// Columns of the column matrix: one per output position.
+    var colCols: Int { out.h * out.w }
+
+    /// 1×1 kernel, stride 1, no padding: the input is its own column matrix.
+    var isPointwise: Bool {
+        kernel == Size2(1) && stride == Size2(1) && pad == .zero
+    }
+    var isDepthwise: Bool { channelsPerGroup == 1 && filtersPerGroup == 1 }
+
+    /// The kernel `run` uses by default.
+    var chosenAlgorithm: ConvAlgorithm {
+        if isDepthwise { return .depthwise }
+        if isPointwise { return .gemm }
+        #if DEBUG
+        // Unoptimised SIMD16 code runs hundreds of times slower than OpenBLAS; debug builds (and the
+        // tests of everything built on conv) take the GEMM path. Conv's own tests force each kernel.
+        return .gemm
+        #else
+        // The direct kernel computes Wph - Q thrown-away columns per output row, plus the last block;
+        // and its buffer holds the padded input, which huge paddings (with huge dilations, so the
+        // kernel still fits) could make far larger than input and output: im2col's matrix is not.
+        let wph = (w + pad.left + pad.right + stride.w - 1) / stride.w
+        let hph = (h + pad.top + pad.bottom + stride.h - 1) / stride.h
+        let flat = (out.h * wph + directBlockF - 1) / directBlockF * directBlockF
+        let phases = Swift.min(kernel.h, stride.h) * Swift.min(kernel.w, stride.w)
+        let buffer = Double(c) * Double(phases) * Double(hph) * Double(wph)
+        let wasteOK = flat * 2 <= out.h * out.w * 3
+        let bufferOK = buffer <= Swift.max(16 * Double(c * h * w), Double(1 << 22))
+        return wasteOK && bufferOK ? .direct : .gemm
+        #endif
+    }
+
+    /// Runs the convolution; `x`, `w`, `bias` have the sizes this geometry describes. `algorithm`
+    /// forces a kernel (tests check each against the reference); `.depthwise` applies only to
+    /// depthwise shapes and falls back to `.gemm` otherwise.
+    func run(x: [Float], w: [Float], bias: [Float]?, algorithm: ConvAlgorithm = .automatic) -> [Float] {
+        let total = n * k * colCols
+        return [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            initialized = total
+            guard let y = buffer.baseAddress, total > 0 else { return }
+            // No input channels, an empty kernel or an empty input inside padding: only the bias is left.
+            guard colRows > 0, !x.isEmpty else {
+                fillBias(y, bias)
+                return
+            }
+            x.withUnsafeBufferPointer { xb in
+                w.withUnsafeBufferPointer { wb in
+                    withOptionalPointer(bias) { b in
+                        guard let xp = xb.baseAddress, let wp = wb.baseAddress else { return }
+                        switch algorithm == .automatic ? chosenAlgorithm : algorithm {
+                        case .depthwise where isDepthwise: depthwise(x: xp, w: wp, bias: b, y: y)
+                        case .direct: directPath(x: xp, w: wp, bias: b, y: y)
+                        default: gemmPath(x: xp, w: wp, bias: b, y: y)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func fillBias(_ y: UnsafeMutablePointer<Float>, _ bias: [Float]?) {
+        let plane = colCols
+        for i in 0..<(n * k) {
+            (y + i * plane).initialize(repeating: bias?[i % k] ?? 0, count: plane)
+        }
+    }
+
+    // MARK: im2col + SGEMM
+
+    private func gemmPath(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          y: UnsafeMutablePointer<Float>) {
+        let threads = Engine.threads
+        let colCount = isPointwise ? 0 : colRows * colCols
+        if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
+            // Whole images per worker, single-threaded GEMMs.
+            let workers = threads
+            withSingleThreadedBLAS {
+                parallelFor(workers) { worker in
+                    let col = UnsafeMutablePointer<Float>.allocate(capacity: max(colCount, 1))
+                    defer { col.deallocate() }
+                    for image in (n * worker / workers)..<(n * (worker + 1) / workers) {
+                        convImage(image, x: x, w: w, bias: bias, y: y, col: col, splitIm2col: false)
+                    }
+                }
+            }
+        } else {
+            let col = UnsafeMutablePointer<Float>.allocate(capacity: max(colCount, 1))
+            defer { col.deallocate() }
+            for image in 0..<n {
+                convImage(image, x: x, w: w, bias: bias, y: y, col: col, splitIm2col: threads > 1)
+            }
+        }
+    }
+
+    /// One image, every group: fill the column matrix (unless pointwise), multiply, add the bias.
+    private func convImage(_ image: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                           bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
+                           col: UnsafeMutablePointer<Float>, splitIm2col: Bool) {
+        let plane = h * self.w, cg = channelsPerGroup, kg = filtersPerGroup
+        let rows = colRows, cols = colCols
+        let channelBlock = kernel.h * kernel.w * cols
+        for g in 0..<groups {
+            let xin = x + (image * c + g * cg) * plane
+            let b: UnsafePointer<Float>
+            if isPointwise {
+                b = xin
+            } else {
+                if splitIm2col {
+                    parallelFor(cg, minChunk: max(1, 16_384 / max(1, channelBlock))) { ci in
+                        im2colChannel(xin + ci * plane, into: col + ci * channelBlock)
+                    }
+                } else {
+                    for ci in 0..<cg { im2colChannel(xin + ci * plane, into: col + ci * channelBlock) }
+                }
+                b = UnsafePointer(col)
+            }
+            let yout = y + (image * k + g * kg) * cols
+            sgemm(m: kg, n: cols, k: rows, a: w + g * kg * rows, b: b, c: yout)
+            if let bias { addBias(yout, bias + g * kg, rows: kg, cols: cols) }
+        }
+    }
+
+    // MARK: depthwise
+
+    /// One channel in, one channel out per group: accumulate each kernel tap's shifted input plane.
+    private func depthwise(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                           y: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (out.h, out.w)
+        let taps = kernel.h * kernel.w
+        parallelFor(n * k, minChunk: max(1, 4096 / max(1, oh * ow * taps))) { i in
+            let ch = i % k
+            let src = x + i * (h * self.w)
+            let dst = y + i * (oh * ow)
+            dst.update(repeating: bias?[ch] ?? 0, count: oh * ow)
+            let wk = w + ch * taps
+            for r in 0..<kernel.h {
+                for s in 0..<kernel.w {
+                    let wv = wk[r * kernel.w + s]
+                    let dx = s * dilation.w - pad.left
+                    let qlo = min(ow, max(0, ceilDiv(-dx, stride.w)))
+                    let qhi = max(qlo, min(ow, ceilDiv(self.w - dx, stride.w)))
+                    for p in 0..<oh {
+                        let ih = p * stride.h + r * dilation.h - pad.top
+                        guard ih >= 0 && ih < h else { continue }
+                        let line = src + ih * self.w + dx
+                        let o = dst + p * ow
+                        if stride.w == 1 {
+                            for q in qlo..<qhi { o[q] += wv * line[q] }
+                        } else {
+                            let sw = stride.w
+                            for q in qlo..<qhi { o[q] += wv * line[q * sw] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds `bias[row]` to every element of each of `rows` rows of `cols` values.
+@inlinable
+func addBias(_ y: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let b = bias[r]
+        let row = y + r * cols
+        for j in 0..<cols { row[j] += b }
+    }
+}
+
+/// Runs `body` with OpenBLAS limited to one thread, for GEMMs issued from several workers at once
+/// (two levels of threading would oversubscribe the cores); restores `Engine.threads` after.
+@inlinable
+func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(Int32(Engine.threads)) }
+    return body()
+}
+
+/// Calls `body` with a pointer to `array`'s storage, or nil when there is no array.
+@inlinable
+func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
+}

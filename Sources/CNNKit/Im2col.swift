@@ -1,0 +1,92 @@
+// x: N×C×H×W → N×(C·R·S)×(P·Q), rows ordered (c, r, s), columns (p, q)
+//
+// The column matrix turns convolution into one matrix product: reshape(w, [K, C·R·S]) @ im2col(x)
+// is conv(x, w) reshaped to K×(P·Q). It is the fast path's building block and a user-visible view.
+
+extension Tensor {
+    /// The matrix that convolution multiplies ("image to columns").
+    ///
+    /// Row `(c·R + r)·S + s` holds, for every output position `(p, q)` in row-major order, the input
+    /// value `x[c, p·sh + r·dh - top, q·sw + s·dw - left]`, or 0 where that falls in the padding.
+    /// A 3-D C×H×W gives (C·R·S)×(P·Q); a 2-D H×W gives (R·S)×(P·Q).
+    /// Output sizes come from `Window2D.outputSize`, as for `conv`.
+    public static func im2col(_ x: Tensor, kernel: Size2, stride: Size2 = Size2(1), padding: PaddingSpec = .valid,
+                              dilation: Size2 = Size2(1)) throws -> Tensor {
+        let n: Int, c: Int, h: Int, w: Int
+        switch x.rank {
+        case 4: (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        case 3: (n, c, h, w) = (1, x.shape[0], x.shape[1], x.shape[2])
+        case 2: (n, c, h, w) = (1, 1, x.shape[0], x.shape[1])
+        default:
+            throw OpError("im2col", "input must be N×C×H×W, C×H×W or H×W, got shape \(Shape.describe(x.shape))")
+        }
+        let window = Window2D(kernel: kernel, stride: stride, dilation: dilation, padding: padding)
+        let out = try window.outputSize(input: Size2(h, w), op: "im2col")
+        let pad = window.resolvedPadding(input: Size2(h, w))
+        let rows = c * kernel.h * kernel.w, cols = out.h * out.w
+        let count = try Shape.elementCount([n, c, kernel.h, kernel.w, out.h, out.w], op: "im2col")
+        let geometry = ConvGeometry(n: n, c: c, h: h, w: w, k: 0, groups: 1, kernel: kernel, stride: stride,
+                                    dilation: dilation, pad: pad, out: out)
+        let result = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let dst = buffer.baseAddress, count > 0 {
+                x.scalars.withUnsafeBufferPointer { src in
+                    // An empty input with padding around it: every entry comes from the padding.
+                    guard let src = src.baseAddress else { dst.initialize(repeating: 0, count: count); return }
+                    // One task per (image, channel): each writes its own R·S contiguous rows.
+                    let plane = h * w, block = kernel.h * kernel.w * cols
+                    parallelFor(n * c, minChunk: Swift.max(1, 16_384 / Swift.max(1, block))) { i in
+                        geometry.im2colChannel(src + i * plane, into: dst + i * block)
+                    }
+                }
+            }
+            initialized = count
+        }
+        switch x.rank {
+        case 4: return Tensor(unchecked: [n, rows, cols], scalars: result)
+        default: return Tensor(unchecked: [rows, cols], scalars: result)
+        }
+    }
+}
+
+extension ConvGeometry {
+    /// Writes the R·S rows of one input channel plane (H×W at `src`) to `dst`, each row P·Q long.
+    /// Stride-1 rows are contiguous copies; the padding is written as zeros.
+    @inlinable
+    func im2colChannel(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (out.h, out.w)
+        var row = dst
+        for r in 0..<kernel.h {
+            for s in 0..<kernel.w {
+                let dx = s * dilation.w - pad.left
+                // Output columns q whose input column q·sw + dx lies inside 0..<W.
+                let qlo = min(ow, max(0, ceilDiv(-dx, stride.w)))
+                let qhi = max(qlo, min(ow, ceilDiv(w - dx, stride.w)))
+                var o = row
+                for p in 0..<oh {
+                    let ih = p * stride.h + r * dilation.h - pad.top
+                    if ih < 0 || ih >= h {
+                        o.update(repeating: 0, count: ow)
+                    } else {
+                        if qlo > 0 { o.update(repeating: 0, count: qlo) }
+                        let line = src + ih * w + dx
+                        if stride.w == 1 {
+                            (o + qlo).update(from: line + qlo, count: qhi - qlo)
+                        } else {
+                            let sw = stride.w
+                            for q in qlo..<qhi { o[q] = line[q * sw] }
+                        }
+                        if qhi < ow { (o + qhi).update(repeating: 0, count: ow - qhi) }
+                    }
+                    o += ow
+                }
+                row += oh * ow
+            }
+        }
+    }
+}
+
+/// ⌈a / b⌉ for b > 0 and any sign of a.
+@inlinable
+func ceilDiv(_ a: Int, _ b: Int) -> Int {
+    a >= 0 ? (a + b - 1) / b : -((-a) / b)
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// One line of the benchmark report: a timed case, a case that threw, or one not available yet.
+enum BenchRow {
+    case done(BenchResult)
+    case failed(BenchCase, String)
+    case unavailable(String)
+
+    static let header = pad("case", 9) + pad("shape", 40) + lpad("ms", 10) + lpad("GFLOP/s", 10) + lpad("% peak", 8)
+
+    func line(peak: Double) -> String {
+        switch self {
+        case .done(let r):
+            let rate = r.gflops.map { String(format: "%.1f", $0) } ?? "—"
+            let percent = r.gflops.map { peak > 0 ? String(format: "%.1f", 100 * $0 / peak) : "—" } ?? "—"
+            return Self.pad(r.name, 9) + Self.pad(r.shape, 40) + Self.lpad(String(format: "%.3f", r.medianMs), 10)
+                + Self.lpad(rate, 10) + Self.lpad(percent, 8)
+        case .failed(let c, let message):
+            return Self.pad(c.name, 9) + Self.pad(c.shape, 40) + "  failed: \(message)"
+        case .unavailable(let name):
+            return Self.pad(name, 9) + "not yet available"
+        }
+    }
+
+    /// `{"threads": 2, "sgemm_peak_gflops": …, "cases": [{"case": "L1", "median_ms": …, …}, …]}`.
+    static func json(_ rows: [BenchRow], threads: Int, peak: Double) -> String {
+        var cases: [String] = []
+        for row in rows {
+            switch row {
+            case .done(let r):
+                var fields = ["\"case\": \(quote(r.name))", "\"shape\": \(quote(r.shape))", "\"status\": \"ok\"",
+                              "\"median_ms\": \(number(r.medianMs))", "\"runs\": \(r.runs)"]
+                if let g = r.gflops {
+                    fields.append("\"gflops\": \(number(g))")
+                    if peak > 0 { fields.append("\"percent_peak\": \(number(100 * g / peak))") }
+                }
+                fields.append("\"parameters\": \(object(r.parameters))")
+                cases.append("{" + fields.joined(separator: ", ") + "}")
+            case .failed(let c, let message):
+                cases.append("{\"case\": \(quote(c.name)), \"shape\": \(quote(c.shape)), \"status\": \"failed\", "
+                             + "\"error\": \(quote(message)), \"parameters\": \(object(c.parameters))}")
+            case .unavailable(let name):
+                cases.append("{\"case\": \(quote(name)), \"status\": \"unavailable\"}")
+            }
+        }
+        return "{\"threads\": \(threads), \"sgemm_peak_gflops\": \(number(peak)), \"cases\": [\n  "
+            + cases.joined(separator: ",\n  ") + "\n]}"
+    }
+
+    private static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.4f", x) : "null" }
+
+    private static func object(_ d: [String: Int]) -> String {
+        "{" + d.keys.sorted().map { "\(quote($0)): \(d[$0] ?? 0)" }.joined(separator: ", ") + "}"
+    }
+
+    /// A JSON string literal.
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Left-aligned in `width` columns (counting characters, so `×` and `→` take one).
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+
+    static func lpad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? " " + s : String(repeating: " ", count: width - s.count) + s
+    }
+}
