@@ -8,6 +8,9 @@ enum Value {
     case number(Double)
     case string(String)
     case tensor(Tensor)
+    /// A tensor in the autograd graph: a parameter, a tensor marked with `param(x)`, or the result of
+    /// an op on one while gradients are recorded. It reads as a tensor everywhere; ops on it record.
+    case variable(Variable)
     case list([Value])
     case function(Function)
     case object(ScriptObject)
@@ -19,7 +22,7 @@ enum Value {
         case .bool: return "bool"
         case .number: return "number"
         case .string: return "string"
-        case .tensor: return "tensor"
+        case .tensor, .variable: return "tensor"
         case .list: return "list"
         case .function: return "function"
         case .object(let o): return o.typeName
@@ -34,6 +37,7 @@ enum Value {
         case .number(let n): return Value.formatNumber(n)
         case .string(let s): return Value.quote(s)
         case .tensor(let t): return "a tensor \(Shape.describe(t.shape))"
+        case .variable(let v): return "a tensor \(Shape.describe(v.shape)) (requires grad)"
         case .list(let items): return items.count == 1 ? "a list of 1 value" : "a list of \(items.count) values"
         case .function(let f): return "the function \(f.name)"
         case .object(let o): return "a \(o.typeName)"
@@ -71,6 +75,7 @@ enum Value {
         case .number(let n): return n != 0
         case .none: return false
         case .tensor(let t): return t.scalarValue.map { $0 != 0 }
+        case .variable(let v): return v.value.scalarValue.map { $0 != 0 }
         case .string(let s): return !s.isEmpty
         case .list(let l): return !l.isEmpty
         case .function, .object: return true
@@ -100,6 +105,7 @@ enum Value {
         switch self {
         case .number(let n): return n
         case .tensor(let t): return t.scalarValue.map(Double.init)
+        case .variable(let v): return v.value.scalarValue.map(Double.init)
         default: return nil
         }
     }

@@ -60,6 +60,9 @@ struct Expr {
         case index(Expr, [IndexArg])
         case member(Expr, String)
         case function(FunctionDecl)
+        /// `no_grad { … }` inside an expression (`p = no_grad { model(x) }`): the block's value,
+        /// computed without recording gradients.
+        case noGrad([Stmt])
     }
     var kind: Kind
     var pos: SourcePos
@@ -88,7 +91,8 @@ struct Stmt {
         case forLoop(String, Expr, [Stmt])
         /// `if c { } else if d { } else { }`: the branches in order, then the optional final else.
         case ifChain([(Expr, [Stmt])], [Stmt]?)
-        /// `no_grad { … }`: runs its block (there are no gradients to suspend in this version).
+        /// `no_grad { … }` as a statement: runs its block without recording gradients; its value is the
+        /// block's last value, so the shell echoes it.
         case block([Stmt])
     }
     var kind: Kind

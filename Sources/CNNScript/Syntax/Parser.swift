@@ -438,6 +438,9 @@ struct Parser {
         case .fn:
             advance()
             return Expr(kind: .function(try functionRest(name: nil, pos: t.pos)), pos: t.pos)
+        case .noGrad where peek(1).kind == .leftBrace:
+            advance()
+            return Expr(kind: .noGrad(try block()), pos: t.pos)
         case .eof:
             throw error("expected an expression, found end of input", at: t)
         case .newline:
