@@ -28,10 +28,13 @@ final class Interpreter {
     func run(_ stmts: [Stmt], echo: EchoMode) throws {
         for (i, stmt) in stmts.enumerated() {
             try session.checkCancel()
+            session.printedObject = nil
             switch stmt.kind {
             case .expression, .block:
                 let value = try execute(stmt, globals)
-                let shown = !stmt.silenced && (echo == .all || (echo == .last && i == stmts.count - 1))
+                var shown = !stmt.silenced && (echo == .all || (echo == .last && i == stmts.count - 1))
+                // A builtin that printed its result itself (evaluate) is not echoed a second time.
+                if case .object(let o) = value, o === session.printedObject { shown = false }
                 if shown, !value.isNone {
                     emit(display(value, quoted: true))
                     session.lastValue = value

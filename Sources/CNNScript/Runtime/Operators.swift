@@ -86,6 +86,7 @@ enum Operators {
         case (.variable(let a), .variable(let b)): return a === b
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
         case (.function(let a), .function(let b)): return a === b || a.name == b.name && a.isBuiltin && b.isBuiltin
+        case (.object(let a as ModelObject), .object(let b as ModelObject)): return a.module === b.module
         case (.object(let a), .object(let b)): return a === b
         default: return false
         }
