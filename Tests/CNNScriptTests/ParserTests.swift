@@ -28,6 +28,7 @@ func sexpr(_ e: Expr) -> String {
         return "(idx \(sexpr(b)) \(parts.joined(separator: " ")))"
     case .member(let b, let n): return "(. \(sexpr(b)) \(n))"
     case .function(let d): return "(fn \(d.params.map(\.name).joined(separator: " ")))"
+    case .noGrad(let body): return "(no_grad \(body.count))"
     }
 }
 

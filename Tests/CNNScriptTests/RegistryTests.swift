@@ -39,7 +39,9 @@ import Testing
             #expect(throws: Never.self, "\(b.name): \(b.example)") { _ = try Parser.parse(b.example) }
             let r = run(b.example, echo: .all)
             if let e = r.error {
-                #expect(e.message.contains("not implemented"), "\(b.name): \(b.example) → \(e.message)")
+                // The MNIST loaders' examples need the data files, which a test machine may not have.
+                let missingData = b.group == .data && e.message.contains("files not found")
+                #expect(e.message.contains("not implemented") || missingData, "\(b.name): \(b.example) → \(e.message)")
             }
         }
     }
@@ -69,7 +71,7 @@ import Testing
 
     @Test func labelsOfTheFunctionBeingCalled() {
         let s = Session(output: { _ in })
-        #expect(s.completions(for: "conv(x, k, st") == ["stride:", "stack", "std", "str"])
+        #expect(s.completions(for: "conv(x, k, st") == ["stride:", "stack", "std", "step", "step_lr", "str"])
         #expect(s.completions(for: "y = maxpool(x, 2, ").prefix(6) == ["ceil:", "dilation:", "k:", "pad:", "stride:", "x:"])
         _ = run("fn block(c, bee = 2) = c", session: s)
         #expect(s.completions(for: "block(1, b").first == "bee:")
@@ -81,7 +83,7 @@ import Testing
         let s = Session(output: { _ in })
         _ = run("t = [[1, 2], [3, 4]]", session: s)
         #expect(s.completions(for: "t.sh") == ["shape"])
-        #expect(s.completions(for: "print(t.") == Interpreter.tensorMembers)
+        #expect(s.completions(for: "print(t.") == Interpreter.tensorMembers + Interpreter.gradMembers)
         #expect(s.completions(for: "nothing.sh").isEmpty)
     }
 
