@@ -139,8 +139,8 @@ extension Builtins {
             shapes: "x → block(x) (block(x) and shortcut(x) must have the same shape)",
             example: "Residual(Sequential(Conv(8, 8, 3, pad:1), BatchNorm(8), ReLU(), Conv(8, 8, 3, pad:1)))",
             body: { a, _ in
-                let block = try ModelObject.layer(a["block"], for: "Residual: block")
-                let shortcut = a.isGiven("shortcut") ? try ModelObject.layer(a["shortcut"], for: "Residual: shortcut") : nil
+                let block = try a.layer("block")
+                let shortcut = a.isGiven("shortcut") ? try a.layer("shortcut") : nil
                 return .object(ModelObject(Layers.residual(block, shortcut: shortcut)))
             }),
         Builtin(
@@ -168,7 +168,7 @@ extension Builtins {
             parameters: [.required("model", "a layer or model")],
             example: "m = Sequential(Dropout()); train(m)",
             body: { a, _ in
-                try ModelObject.layer(a["model"], for: "train: model").setTraining(true)
+                try a.layer("model").setTraining(true)
                 return .none
             }),
         Builtin(
@@ -177,7 +177,7 @@ extension Builtins {
             parameters: [.required("model", "a layer or model")],
             example: "m = Sequential(Dropout()); eval(m)",
             body: { a, _ in
-                try ModelObject.layer(a["model"], for: "eval: model").setTraining(false)
+                try a.layer("model").setTraining(false)
                 return .none
             }),
         Builtin(
@@ -186,7 +186,7 @@ extension Builtins {
             parameters: [.required("model", "a layer or model")],
             example: "len(parameters(Dense(4, 3)))",
             body: { a, _ in
-                .list(try ModelObject.layer(a["model"], for: "parameters: model").namedParameters().map { .variable($0.variable) })
+                .list(try a.layer("model").namedParameters().map { .variable($0.variable) })
             }),
         Builtin(
             name: "freeze", group: .layers,
@@ -194,7 +194,7 @@ extension Builtins {
             parameters: [.required("model", "a layer or model")],
             example: "m = Sequential(Dense(4, 3)); freeze(m)",
             body: { a, _ in
-                for p in try ModelObject.layer(a["model"], for: "freeze: model").namedParameters() { p.variable.requiresGrad = false }
+                for p in try a.layer("model").namedParameters() { p.variable.requiresGrad = false }
                 return .none
             }),
         Builtin(
@@ -203,7 +203,7 @@ extension Builtins {
             parameters: [.required("model", "a layer or model")],
             example: "m = Sequential(Dense(4, 3)); freeze(m); unfreeze(m)",
             body: { a, _ in
-                for p in try ModelObject.layer(a["model"], for: "unfreeze: model").namedParameters() { p.variable.requiresGrad = true }
+                for p in try a.layer("model").namedParameters() { p.variable.requiresGrad = true }
                 return .none
             }),
     ]

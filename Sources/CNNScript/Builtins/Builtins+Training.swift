@@ -161,7 +161,7 @@ extension Builtins {
                          .labeled("loss", .string("cross_entropy"), "\"cross_entropy\", \"nll\" or \"mse\"")],
             example: "evaluate(lenet5(), shapes(n:64))",
             body: { a, i in
-                let module = try ModelObject.layer(a["model"], for: "evaluate: model")
+                let module = try a.layer("model")
                 let data = try dataset(a, "data")
                 let e = try Training.evaluate(module, data: data, batchSize: try a.positiveInt("batch"), loss: try lossKind(a))
                 let result = EvaluationObject(e)
@@ -177,7 +177,7 @@ extension Builtins {
             shapes: "N×C×H×W → N×classes",
             example: "p = predict(lenet5(), shapes(n:8).x); argmax(p, axis:1)",
             body: { a, _ in
-                let module = try ModelObject.layer(a["model"], for: "predict: model")
+                let module = try a.layer("model")
                 let x: Tensor
                 if case .object(let d as DatasetObject) = a["x"] { x = d.dataset.x } else { x = try a.tensor("x") }
                 return .tensor(try Training.predict(module, x, batchSize: try a.positiveInt("batch")))
@@ -217,7 +217,7 @@ extension Builtins {
     }
 
     private static func fit(_ a: BoundArguments, _ i: Interpreter) throws -> Value {
-        let module = try ModelObject.layer(a["model"], for: "fit: model")
+        let module = try a.layer("model")
         let data = try dataset(a, "data")
         var options = FitOptions()
         options.epochs = try a.positiveInt("epochs")

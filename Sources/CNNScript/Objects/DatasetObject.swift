@@ -26,8 +26,8 @@ final class DatasetObject: IndexableObject {
         case "name": return .string(dataset.name)
         case "shape": return Convert.list(dataset.sampleShape)
         case "counts": return Convert.list(dataset.classCounts)
-        case "mean": return normalization.map { .list($0.mean.map { .number(Double($0)) }) }
-        case "std": return normalization.map { .list($0.std.map { .number(Double($0)) }) }
+        case "mean": return normalization.map { .list($0.mean.map(Value.float)) }
+        case "std": return normalization.map { .list($0.std.map(Value.float)) }
         default: return nil
         }
     }

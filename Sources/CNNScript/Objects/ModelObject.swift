@@ -73,7 +73,7 @@ final class ModelObject: IndexableObject {
         throw RuntimeError("a \(module.typeName) has no sub-layer or parameter '\(name)'\(names.isEmpty ? "" : " (it has: \(names.joined(separator: ", ")))")")
     }
 
-    /// A layer from a value, or an error naming `what` the layer was for.
+    /// A layer from a value, or an error naming `what` the layer was for (builtins use `a.layer(name)`).
     static func layer(_ value: Value, for what: String) throws -> Module {
         guard case .object(let o as ModelObject) = value else {
             throw RuntimeError("\(what): expected a layer or a model, got \(value.brief)")

@@ -18,7 +18,7 @@ final class OptimizerObject: ScriptObject {
 
     func member(_ name: String) throws -> Value? {
         switch name {
-        case "lr": return .number(Double(optimizer.learningRate))
+        case "lr": return Value.float(optimizer.learningRate)
         case "name": return .string(optimizer.name)
         default: return nil
         }
@@ -33,7 +33,7 @@ final class OptimizerObject: ScriptObject {
     }
 
     func describe(_ options: PrintOptions) -> String {
-        let lr = Value.formatNumber(Double(optimizer.learningRate))
+        let lr = Value.float(optimizer.learningRate).brief
         return "\(optimizer.name)(lr: \(lr)\(settings.isEmpty ? "" : ", " + settings))"
     }
 }
@@ -51,9 +51,9 @@ final class ScheduleObject: ScriptObject {
         switch schedule {
         case .constant: return "schedule: constant"
         case .step(let every, let gamma):
-            return "schedule: step (lr × \(Value.formatNumber(Double(gamma))) every \(every) epoch\(every == 1 ? "" : "s"))"
+            return "schedule: step (lr × \(Value.float(gamma).brief) every \(every) epoch\(every == 1 ? "" : "s"))"
         case .cosine(let epochs, let minimum):
-            return "schedule: cosine (down to \(Value.formatNumber(Double(minimum))) over \(epochs) epoch\(epochs == 1 ? "" : "s"))"
+            return "schedule: cosine (down to \(Value.float(minimum).brief) over \(epochs) epoch\(epochs == 1 ? "" : "s"))"
         }
     }
 }
@@ -120,8 +120,8 @@ final class EvaluationObject: ScriptObject {
     func member(_ name: String) throws -> Value? {
         let e = evaluation
         switch name {
-        case "loss": return .number(Double(e.loss))
-        case "accuracy", "acc": return .number(Double(e.accuracy))
+        case "loss": return Value.float(e.loss)
+        case "accuracy", "acc": return Value.float(e.accuracy)
         case "confusion":
             let k = e.confusion.count
             let flat = e.confusion.flatMap { row in (0..<k).map { $0 < row.count ? Float(row[$0]) : 0 } }

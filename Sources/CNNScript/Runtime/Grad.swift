@@ -39,6 +39,12 @@ enum Grad {
 }
 
 extension BoundArguments {
+    /// A layer or model argument.
+    func layer(_ name: String) throws -> Module {
+        if case .object(let o as ModelObject) = self[name] { return o.module }
+        throw fail(name, "a layer or a model", got: self[name])
+    }
+
     /// True when any of the named arguments is tracked and gradients are being recorded.
     func recording(_ names: String...) -> Bool {
         Grad.recording(names.map { self[$0] })

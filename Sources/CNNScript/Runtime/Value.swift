@@ -44,6 +44,12 @@ enum Value {
         }
     }
 
+    /// A float32 result as a number, keeping its shortest decimal form: 0.1f becomes 0.1, not
+    /// 0.10000000149011612.
+    static func float(_ f: Float) -> Value {
+        .number(f.isFinite ? Double("\(f)") ?? Double(f) : Double(f))
+    }
+
     /// Integers print without `.0` (`3`), other numbers in their shortest exact form (`0.5`, `1e-05`).
     static func formatNumber(_ n: Double) -> String {
         if n.isNaN { return "nan" }
