@@ -54,10 +54,10 @@ final class ModelObject: IndexableObject {
         }
         if let p = module.ownParameters.first(where: { $0.name == name }) {
             guard let t = try Convert.tensor(value) else {
-                throw RuntimeError("\(module.typeName).\(name): expected a tensor \(Shape.describe(p.variable.shape)), got \(value.brief)")
+                throw RuntimeError("\(module.typeName).\(name): expected a tensor \(Value.shapeText(p.variable.shape)), got \(value.brief)")
             }
             guard t.shape == p.variable.shape else {
-                throw RuntimeError("\(module.typeName).\(name): expected a tensor \(Shape.describe(p.variable.shape)) (the parameter's shape), got \(Shape.describe(t.shape))")
+                throw RuntimeError("\(module.typeName).\(name): expected a tensor \(Value.shapeText(p.variable.shape)) (the parameter's shape), got \(Value.shapeText(t.shape))")
             }
             p.variable.value = t
             return
@@ -126,6 +126,7 @@ final class ModelObject: IndexableObject {
 
     // MARK: - Calling
 
+    var callName: String { module.typeName }
     var callParameters: [Parameter] { [.required("x", "the input batch, e.g. N×C×H×W")] }
 
     var call: ((inout BoundArguments, Interpreter) throws -> Value)? {
@@ -139,7 +140,7 @@ final class ModelObject: IndexableObject {
         if Autograd.isEnabled {
             return Grad.value(try module.forward(try a.variable("x")))
         }
-        return .tensor(try module(try a.tensor("x")))
+        return .tensor(try module.forward(Variable(try a.tensor("x"))).value)
     }
 
     // MARK: - Printing

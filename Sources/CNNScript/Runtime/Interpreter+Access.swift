@@ -184,7 +184,7 @@ extension Interpreter {
     static func setGradient(_ v: Variable, _ value: Value, at pos: SourcePos) throws {
         if case .none = value { v.grad = nil; return }
         guard let g = try Convert.tensor(value), g.shape == v.shape else {
-            throw RuntimeError("grad: expected none or a tensor \(Shape.describe(v.shape)) (the tensor's shape), got \(value.brief)", at: pos)
+            throw RuntimeError("grad: expected none or a tensor \(Value.shapeText(v.shape)) (the tensor's shape), got \(value.brief)", at: pos)
         }
         v.grad = g
     }

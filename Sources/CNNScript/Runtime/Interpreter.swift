@@ -30,7 +30,7 @@ final class Interpreter {
             try session.checkCancel()
             session.printedObject = nil
             switch stmt.kind {
-            case .expression, .block:
+            case .expression:
                 let value = try execute(stmt, globals)
                 var shown = !stmt.silenced && (echo == .all || (echo == .last && i == stmts.count - 1))
                 // A builtin that printed its result itself (evaluate) is not echoed a second time.
@@ -92,8 +92,6 @@ final class Interpreter {
                 return try executeBlock(body, env)
             }
             return try executeBlock(elseBlock ?? [], env)
-        case .block(let body):
-            return try Autograd.noGrad { try executeBlock(body, env) }
         }
         return .none
     }
@@ -231,7 +229,7 @@ final class Interpreter {
             }
         case .object(let o):
             guard let body = o.call else { break }
-            var bound = try BoundArguments.bind(o.typeName, o.callParameters, args, callPos: pos)
+            var bound = try BoundArguments.bind(o.callName, o.callParameters, args, callPos: pos)
             return try placed(pos) { try body(&bound, self) }
         default:
             break

@@ -36,12 +36,17 @@ enum Value {
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return Value.formatNumber(n)
         case .string(let s): return Value.quote(s)
-        case .tensor(let t): return "a tensor \(Shape.describe(t.shape))"
-        case .variable(let v): return "a tensor \(Shape.describe(v.shape)) (requires grad)"
+        case .tensor(let t): return "a tensor \(Value.shapeText(t.shape))"
+        case .variable(let v): return "a tensor \(Value.shapeText(v.shape)) (requires grad)"
         case .list(let items): return items.count == 1 ? "a list of 1 value" : "a list of \(items.count) values"
         case .function(let f): return "the function \(f.name)"
         case .object(let o): return "a \(o.typeName)"
         }
+    }
+
+    /// `2×3`, or `scalar` for rank 0 (where `Shape.describe` would give an empty product).
+    static func shapeText(_ shape: [Int]) -> String {
+        shape.isEmpty ? "scalar" : Shape.describe(shape)
     }
 
     /// A float32 result as a number, keeping its shortest decimal form: 0.1f becomes 0.1, not
@@ -132,11 +137,14 @@ protocol ScriptObject: AnyObject {
     /// Calls the object (a model applied to a tensor); nil when it is not callable.
     var call: ((inout BoundArguments, Interpreter) throws -> Value)? { get }
     var callParameters: [Parameter] { get }
+    /// The name argument errors of a call use (`Conv: takes 1 positional argument…`).
+    var callName: String { get }
 }
 
 extension ScriptObject {
     var call: ((inout BoundArguments, Interpreter) throws -> Value)? { nil }
     var callParameters: [Parameter] { [] }
+    var callName: String { typeName }
     func setMember(_ name: String, _ value: Value) throws {
         throw RuntimeError("cannot assign to '\(name)' of a \(typeName)")
     }

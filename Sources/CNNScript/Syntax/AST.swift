@@ -60,8 +60,9 @@ struct Expr {
         case index(Expr, [IndexArg])
         case member(Expr, String)
         case function(FunctionDecl)
-        /// `no_grad { … }` inside an expression (`p = no_grad { model(x) }`): the block's value,
-        /// computed without recording gradients.
+        /// `no_grad { … }`: runs the block without recording gradients; its value is the block's last
+        /// value, so it works as a statement (echoed in the shell) and inside expressions
+        /// (`p = no_grad { model(x) }`). Assignments in the block bind in the surrounding scope.
         case noGrad([Stmt])
     }
     var kind: Kind
@@ -91,9 +92,6 @@ struct Stmt {
         case forLoop(String, Expr, [Stmt])
         /// `if c { } else if d { } else { }`: the branches in order, then the optional final else.
         case ifChain([(Expr, [Stmt])], [Stmt]?)
-        /// `no_grad { … }` as a statement: runs its block without recording gradients; its value is the
-        /// block's last value, so the shell echoes it.
-        case block([Stmt])
     }
     var kind: Kind
     var pos: SourcePos

@@ -128,9 +128,6 @@ struct Parser {
             return Stmt(kind: .forLoop(variable.text, sequence, body), pos: start.pos)
         case .ifKeyword:
             return try ifStatement()
-        case .noGrad:
-            advance()
-            return Stmt(kind: .block(try block()), pos: start.pos)
         case .elseKeyword:
             throw error("'else' without a matching 'if'", at: start)
         default:
