@@ -156,7 +156,7 @@ import Testing
             #expect(Builtins.byName[name]?.group == .data, "\(name)")
         }
         #expect(Builtins.byName["Conv"]?.signature == "Conv(in, out, k, stride: 1, pad: 0, dilation: 1, groups: 1, bias: true)")
-        #expect(Builtins.byName["fit"]?.signature == "fit(model, data, epochs: 1, batch: 32, opt: Adam(lr: 0.001), val:, shuffle: true, seed: from the session, schedule: constant, loss: \"cross_entropy\")")
+        #expect(Builtins.byName["fit"]?.signature == "fit(model, data, epochs: 1, batch: 32, opt: Adam(lr: 0.001), val:, shuffle: true, seed: from the session, schedule: constant, loss: \"cross_entropy\", verbose: true)")
         #expect(Builtins.overview().contains("Layers and models"))
     }
 

@@ -145,11 +145,12 @@ extension Builtins {
                          .labeled("shuffle", .bool(true), "shuffle the samples every epoch"),
                          .labeled("seed", .none, shown: "from the session", "fixes the shuffling: the same seed gives the same run"),
                          .labeled("schedule", .none, shown: "constant", "\"step\", \"cosine\", step_lr(…) or cosine_lr(…)"),
-                         .labeled("loss", .string("cross_entropy"), "\"cross_entropy\", \"nll\" or \"mse\"")],
+                         .labeled("loss", .string("cross_entropy"), "\"cross_entropy\", \"nll\" or \"mse\""),
+                         .labeled("verbose", .bool(true), "show progress (false: train silently)")],
             notes: """
             On a terminal a progress bar redraws in place (epoch, batch, ETA, images/s, loss, accuracy);
             in a pipe or file one line per epoch. Ctrl-C stops between batches and keeps what was learned.
-            The model is left in eval() mode afterwards only if it was in eval() mode before.
+            The model is in eval() mode afterwards.
             """,
             example: "hist = fit(lenet5(), shapes(n:256), epochs:1, batch:64, opt:Adam(lr:1e-3))",
             body: { a, i in try fit(a, i) }),
@@ -235,6 +236,7 @@ extension Builtins {
         let validation = a.isGiven("val") ? try dataset(a, "val") : nil
 
         let session = i.session
+        let verbose = try a.bool("verbose")
         var view = FitProgressView(presentation: session.presentation)
         var last: FitProgress?
         // Epoch results as they are reported: the history to return if the run is cut short by an
@@ -250,7 +252,7 @@ extension Builtins {
                 if let v = p.valAccuracy { seen.valAccuracy.append(v) }
             }
             let now = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if let text = view.render(p, now: now) { session.output(text) }
+            if verbose, let text = view.render(p, now: now) { session.output(text) }
         }
         var history: History
         do {
@@ -261,7 +263,7 @@ extension Builtins {
             history.interrupted = true
         }
         if history.interrupted {
-            if session.presentation.live, last?.phase == .batch { session.output("\n") }
+            if verbose, session.presentation.live, last?.phase == .batch { session.output("\n") }
             let epoch = last.map { $0.phase == .epochEnd ? min($0.epoch + 1, $0.epochs) : $0.epoch } ?? 1
             let batch = last.map { $0.phase == .epochEnd ? 0 : $0.batch } ?? 0
             session.output(FitProgressView.stoppedLine(epoch: epoch, batch: batch, batches: last?.batches ?? 0,
