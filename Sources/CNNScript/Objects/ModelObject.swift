@@ -18,6 +18,8 @@ final class ModelObject: IndexableObject {
     var typeName: String { module.children.isEmpty ? "layer" : "model" }
 
     static let fixedMembers = ["layers", "parameters", "params", "training", "type"]
+    /// Members that are read-only views.
+    static let readOnlyMembers = ["parameters", "params", "type"]
 
     var memberNames: [String] {
         var names = ModelObject.fixedMembers
@@ -45,6 +47,10 @@ final class ModelObject: IndexableObject {
     /// `model.fc = Dense(512, 5)` replaces a sub-layer; `layer.weight = t` sets a parameter's values
     /// (same shape, the parameter stays the same tracked tensor); `model.training = false` as eval().
     func setMember(_ name: String, _ value: Value) throws {
+        if name == "layers" {
+            try setLayers(value)
+            return
+        }
         if name == "training" {
             guard case .bool(let on) = value else {
                 throw RuntimeError("training: expected true or false, got \(value.brief)")
@@ -66,11 +72,24 @@ final class ModelObject: IndexableObject {
             try ModelObject.replaceChild(of: module, named: name, with: try ModelObject.layer(value, for: "\(module.typeName).\(name)"))
             return
         }
-        if ModelObject.fixedMembers.contains(name) {
+        if ModelObject.readOnlyMembers.contains(name) {
             throw RuntimeError("'\(name)' of a \(typeName) cannot be assigned")
         }
         let names = memberNames.filter { !ModelObject.fixedMembers.contains($0) }
         throw RuntimeError("a \(module.typeName) has no sub-layer or parameter '\(name)'\(names.isEmpty ? "" : " (it has: \(names.joined(separator: ", ")))")")
+    }
+
+    /// `model.layers = list`, which is what `model.layers[0] = Dense(4, 2)` amounts to: each item that
+    /// differs from the current sub-layer replaces it.
+    private func setLayers(_ value: Value) throws {
+        let kids = module.children
+        guard case .list(let items) = value, items.count == kids.count else {
+            throw RuntimeError("layers: expected a list of \(kids.count) layers (assign one with model.layers[i] = layer), got \(value.brief)")
+        }
+        for (i, item) in items.enumerated() {
+            let new = try ModelObject.layer(item, for: "\(module.typeName).layers[\(i)]")
+            if new !== kids[i].module { try ModelObject.replaceChild(of: module, named: kids[i].name, with: new) }
+        }
     }
 
     /// A layer from a value, or an error naming `what` the layer was for (builtins use `a.layer(name)`).
@@ -137,6 +156,9 @@ final class ModelObject: IndexableObject {
     /// loss computed from it can be back-propagated into the parameters; inside `no_grad` the model
     /// runs on plain tensors and builds no graph.
     static func apply(_ module: Module, _ x: Value, argument a: BoundArguments) throws -> Value {
+        // The shape walk names the layer and the input size when they do not fit (Flux's outputsize),
+        // before any work is done.
+        _ = try module.outputShape(for: (try Convert.tensor(x))?.shape ?? [])
         if Autograd.isEnabled {
             return Grad.value(try module.forward(try a.variable("x")))
         }

@@ -19,7 +19,7 @@ final class OptimizerObject: ScriptObject {
     func member(_ name: String) throws -> Value? {
         switch name {
         case "lr": return Value.float(optimizer.learningRate)
-        case "name": return .string(optimizer.name)
+        case "name": return .string(String(optimizer.name.prefix { $0 != "(" }))
         default: return nil
         }
     }
@@ -32,7 +32,10 @@ final class OptimizerObject: ScriptObject {
         optimizer.learningRate = Float(lr)
     }
 
+    /// The engine's own description when it gives one (`SGD(lr:0.1, momentum:0.9)`, always current),
+    /// else the name with the settings as written.
     func describe(_ options: PrintOptions) -> String {
+        if optimizer.name.contains("(") { return optimizer.name }
         let lr = Value.float(optimizer.learningRate).brief
         return "\(optimizer.name)(lr: \(lr)\(settings.isEmpty ? "" : ", " + settings))"
     }
