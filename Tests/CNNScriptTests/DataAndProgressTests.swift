@@ -19,7 +19,7 @@ import Testing
         #expect(c.run("len(ds[0:10]), len(ds[-5:]), len(ds[::4]), len(ds[20:5])".replacingOccurrences(of: ", ", with: "\n"))
                 == "10\n5\n8\n0\n")
         #expect(c.run("sum(ds.counts)") == "tensor scalar f32\n30.\n")
-        guard case .tensor(let x)? = c.value("ds").flatMap({ try? ModelBindingTests.member($0, "x") }) else {
+        guard case .tensor(let x)? = c.value("ds").flatMap({ try? LearningTests.ModelBindingTests.member($0, "x") }) else {
             Issue.record("ds.x is not a tensor")
             return
         }
@@ -226,7 +226,7 @@ import Testing
     }
 }
 
-extension ModelBindingTests {
+extension LearningTests.ModelBindingTests {
     /// `v.name` as the interpreter reads it.
     static func member(_ v: Value, _ name: String) throws -> Value {
         let s = Session(output: { _ in })

@@ -19,8 +19,17 @@ import Testing
         #expect(ScriptFileTests.scripts.count >= 5)
     }
 
-    @Test(arguments: scripts)
+    static func source(_ name: String) -> String {
+        (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? ""
+    }
+
+    /// Scripts that train run in `LearningTests` (serialized: no_grad is process-wide).
+    @Test(arguments: scripts.filter { !source($0).contains("# requires: training") })
     func script(_ name: String) throws {
+        try ScriptFileTests.check(name)
+    }
+
+    static func check(_ name: String) throws {
         let source = try String(contentsOf: ScriptFileTests.directory.appendingPathComponent(name), encoding: .utf8)
         if source.contains("# requires: engine") && !engineReady { return }
         if source.contains("# requires: training") && !learningReady { return }

@@ -278,6 +278,15 @@ final class Interpreter {
                 values.append((a.label, try evaluate(a.value, env), a.pos))
             }
         }
+        if case .name(let name) = calleeExpr.kind, Builtins.byName[name] != nil {
+            switch callee {
+            case .function, .object(is ModelObject): break
+            default:
+                // `train, test = fashion_mnist()` then `train(model)`: say why the builtin is not called.
+                let alternative = ["train": " (or set model.training = true)", "eval": " (or set model.training = false)"][name] ?? ""
+                throw RuntimeError("'\(name)' is \(callee.brief) here, a variable hiding the builtin \(name)(…); rename the variable to call it\(alternative)", at: calleeExpr.pos)
+            }
+        }
         return try call(callee, values, at: pos)
     }
 
