@@ -183,12 +183,5 @@ extension LearningTests {
             c.run("freeze(r)")
             #expect(c.run("r[0][0].weight.requires_grad") == "false\n")
         }
-
-        /// Scripts marked `# requires: training` run here, serialized with the other learning tests
-        /// (`ScriptFileTests` leaves them out).
-        @Test(arguments: ScriptFileTests.scripts.filter { ScriptFileTests.source($0).contains("# requires: training") })
-        func trainingScript(_ name: String) throws {
-            try ScriptFileTests.check(name)
-        }
     }
 }
