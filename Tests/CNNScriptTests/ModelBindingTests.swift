@@ -150,6 +150,26 @@ extension LearningTests {
             expectError(in: c, "y[0] = 1", 2, "cannot assign into the result of an op that records gradients")
         }
 
+        @Test func summaryWalksTheTree() throws {
+            let c = pairSession()
+            let text = c.run("summary(m, input:[2, 3])")
+            #expect(text == """
+                Layer                 Output shape  Param #  Mult-adds
+                ──────────────────────────────────────────────────────
+                Pair                  2×3                 2          —
+                ├─first: Scale(2.0)   2×3                 1          —
+                └─second: Scale(3.0)  2×3                 1          —
+                ──────────────────────────────────────────────────────
+                Total params: 2 (0.01 KB)
+                Trainable params: 2
+                Non-trainable params: 0
+                Mult-adds: 0 (0.00 M; FLOPs ≈ 2 × mult-adds)
+                Memory: input 0.02 KB, forward activations 0.05 KB, params 0.01 KB
+
+                """ || !nnReady)
+            #expect(c.run("m.first.weight.requires_grad") == "true\n")
+        }
+
         @Test func registryGroupsForTheNewBuiltins() {
             for name in ["Conv", "Dense", "Sequential", "Residual", "lenet5", "resnet", "train", "eval", "parameters"] {
                 #expect(Builtins.byName[name]?.group == .layers, "\(name)")

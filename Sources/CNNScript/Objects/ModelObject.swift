@@ -169,8 +169,8 @@ final class ModelObject: IndexableObject {
 
     /// A PyTorch-like tree with the parameter count of every layer that has parameters:
     /// ```
-    /// Sequential(                      61,706 params
-    ///   (0): Conv(1, 6, 5, pad:2)         156
+    /// Sequential(                  61,706 params
+    ///   (0): Conv(1, 6, 5, pad:2)     156
     ///   (1): ReLU()
     /// )
     /// ```
@@ -178,12 +178,13 @@ final class ModelObject: IndexableObject {
         var rows: [(text: String, params: Int)] = []
         ModelObject.tree(module, name: nil, indent: 0, into: &rows, seen: [])
         let width = rows.map(\.text.count).max() ?? 0
+        let countWidth = rows.map { ModelObject.grouped($0.params).count }.max() ?? 0
         var lines: [String] = []
         for (k, row) in rows.enumerated() {
             guard row.params > 0 else { lines.append(row.text); continue }
             let count = ModelObject.grouped(row.params)
-            let label = k == 0 ? count + " params" : count
-            lines.append(row.text + String(repeating: " ", count: width - row.text.count + 2) + label)
+            let aligned = String(repeating: " ", count: countWidth - count.count) + count
+            lines.append(row.text + String(repeating: " ", count: width - row.text.count + 2) + aligned + (k == 0 ? " params" : ""))
         }
         if rows.count == 1, module.parameterCount() == 0 { return rows[0].text }
         return lines.joined(separator: "\n")
