@@ -57,6 +57,8 @@ extension LearningTests {
             #expect(c.run("number(m.second.weight)") == "3\n")
             #expect(c.run("m.first.calls.requires_grad") == "false\n")
             #expect(c.run("m.training") == "true\n")
+            #expect(c.run("for layer in m { print(layer.type) }") == "Scale\nScale\n")
+            #expect(c.run("n = 0\nfor s in shapes(n:3) { n = n + s[1] * 0 + 1 }\nn") == "3\n")
             let r = run("m.nothing", session: c.session)
             #expect(r.error?.message == "a model has no member 'nothing' (members: layers, parameters, params, training, type, first, second)")
             #expect(run("m[2]", session: c.session).error?.message == "index 2 is out of range for a list of 2 values")

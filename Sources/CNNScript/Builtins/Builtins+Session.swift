@@ -217,6 +217,8 @@ extension Builtins {
     fn f(a, b = 2) = a * b   a function; fn f(a) { stmts } returns its last expression; fn(a) = … is anonymous
     for i in range(3) { … }  loops over a list, range or a tensor's first axis
     if c { … } else if d { … } else { … }
+    no_grad { … }            runs without recording gradients; its value is the block's: p = no_grad { model(x) }
+    model(x), x |> model     a layer or model is called like a function; model[0], model.fc, model.weight
     # comment                to the end of the line
     """
 }

@@ -78,8 +78,9 @@ final class Interpreter {
             case .list(let l): items = l
             case .tensor(let t) where t.rank >= 1: items = Convert.unstack(t).map { .tensor($0) }
             case .variable(let v) where v.value.rank >= 1: items = try Interpreter.unstack(v)
+            case .object(let o as IndexableObject): items = try (0..<o.count).map { try o.element($0) }
             default:
-                throw RuntimeError("for: cannot loop over \(sequence.brief) (loop over a list, range(n) or a tensor's first axis)", at: sequenceExpr.pos)
+                throw RuntimeError("for: cannot loop over \(sequence.brief) (loop over a list, range(n), a tensor's first axis, a model's layers or a data set)", at: sequenceExpr.pos)
             }
             for item in items {
                 try session.checkCancel()
