@@ -58,6 +58,8 @@ extension LearningTests {
             #expect(c.run("m.first.calls.requires_grad") == "false\n")
             #expect(c.run("m.training") == "true\n")
             #expect(c.run("for layer in m { print(layer.type) }") == "Scale\nScale\n")
+            let listing = c.run("ds = shapes(n:2)\nvars()")
+            #expect(listing.contains("  dataset shapes: 2 images 1×28×28, 10 classes\n") && listing.contains("  model Pair, "))
             #expect(c.run("n = 0\nfor s in shapes(n:3) { n = n + s[1] * 0 + 1 }\nn") == "3\n")
             let r = run("m.nothing", session: c.session)
             #expect(r.error?.message == "a model has no member 'nothing' (members: layers, parameters, params, training, type, first, second)")

@@ -85,6 +85,9 @@ extension Builtins {
                     case .variable(let v): what = "tensor \(Shape.describe(v.shape)) f32 requires grad"
                     case .function(let f): what = "fn \(f.signature)"
                     case .list, .string, .number, .bool, .none: what = "\(v.typeName) \(i.display(v, quoted: true).prefix(60))"
+                    case .object(let o as ModelObject):
+                        what = "\(o.typeName) \(o.module.signature), \(ModelObject.grouped(o.module.parameterCount())) params"
+                    case .object(let o as DatasetObject): what = o.describe(i.session.printOptions)
                     case .object(let o): what = o.typeName
                     }
                     return name + String(repeating: " ", count: width - name.count) + "  " + what
