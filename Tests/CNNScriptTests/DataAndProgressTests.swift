@@ -152,6 +152,7 @@ import Testing
         #expect(FitProgressView.duration(3 * 3600 + 120) == "3h02m")
         #expect(FitProgressView.milliseconds(0.0123) == "12ms")
         #expect(FitProgressView.milliseconds(1.25) == "1.2s")
+        #expect(FitProgressView.milliseconds(0.00042) == "0.4ms")
         #expect(FitProgressView.stoppedLine(epoch: 2, batch: 17, batches: 235, live: false)
                 == "training stopped at epoch 2, batch 17/235: the weights learned so far are kept\n")
     }

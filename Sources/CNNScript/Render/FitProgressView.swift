@@ -100,8 +100,10 @@ struct FitProgressView {
         return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
     }
 
-    /// `12ms`, `1.2s`
+    /// `12ms`, `1.2s`, and a decimal for fast steps (`0.4ms`) so small models do not read `0ms`.
     static func milliseconds(_ seconds: Double) -> String {
-        seconds >= 1 ? String(format: "%.1fs", seconds) : "\(Int((seconds * 1000).rounded()))ms"
+        if seconds >= 1 { return String(format: "%.1fs", seconds) }
+        if seconds < 0.0095 { return String(format: "%.1fms", seconds * 1000) }
+        return "\(Int((seconds * 1000).rounded()))ms"
     }
 }
