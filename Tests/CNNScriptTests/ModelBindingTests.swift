@@ -174,6 +174,24 @@ extension LearningTests {
             #expect(c.run("m.first.weight.requires_grad") == "true\n")
         }
 
+        @Test func trainingArgumentsAreCheckedBeforeTraining() {
+            let c = pairSession()
+            c.run("ds = shapes(n:4)")
+            expectError(in: c, "fit(m, ds, schedule:\"linear\")", 12, "fit: schedule: expected \"constant\", \"step\", \"cosine\", step_lr(…) or cosine_lr(…), got \"linear\"")
+            expectError(in: c, "fit(m, ds, opt:3)", 12, "fit: opt: expected an optimizer (SGD, Adam or AdamW), got 3")
+            expectError(in: c, "fit(m, ds, epochs:0)", 12, "fit: epochs: expected a positive integer, got 0")
+            expectError(in: c, "fit(m, ds, loss:\"hinge\")", 12, "fit: loss: expected one of \"cross_entropy\", \"nll\", \"mse\", got \"hinge\"")
+            expectError(in: c, "fit(m, [1, 2, 3])", 8, "fit: data: expected a data set (or [x, y]), got a tensor 3")
+            expectError(in: c, "evaluate(m, 5)", 13, "evaluate: data: expected a data set (or [x, y]), got 5")
+            expectError(in: c, "step(3, m)", 6, "step: opt: expected an optimizer (SGD, Adam or AdamW), got 3")
+            expectError(in: c, "SGD(lr:0)", 5, "SGD: lr: expected a positive number, got 0")
+            expectError(in: c, "Adam(beta1:1)", 6, "Adam: beta1: expected a number in [0, 1), got 1")
+            expectError(in: c, "step_lr(gamma:2)", 9, "step_lr: gamma: expected a number in (0, 1], got 2")
+            #expect(c.run("step_lr(every:2, gamma:0.5)") == "schedule: step (lr × 0.5 every 2 epochs)\n")
+            #expect(c.run("cosine_lr(epochs:10, min:0.001)") == "schedule: cosine (down to 0.001 over 10 epochs)\n")
+            expectError(in: c, "cross_entropy(\"a\", [0])", 15, "cross_entropy: logits: expected a tensor, got \"a\"")
+        }
+
         @Test func registryGroupsForTheNewBuiltins() {
             for name in ["Conv", "Dense", "Sequential", "Residual", "lenet5", "resnet", "train", "eval", "parameters"] {
                 #expect(Builtins.byName[name]?.group == .layers, "\(name)")
