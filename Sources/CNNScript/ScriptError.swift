@@ -6,8 +6,11 @@ public struct Presentation: Sendable {
     public var color: Bool          // ANSI colours allowed
     public var unicode: Bool        // Unicode block/box characters allowed
     public var width: Int           // terminal width in columns
-    public init(color: Bool = false, unicode: Bool = false, width: Int = 80) {
-        self.color = color; self.unicode = unicode; self.width = width
+    /// The host's stdout is a terminal: progress (`fit`) may redraw a line in place with "\r" and an
+    /// ANSI clear-line. When false (a pipe or a file) progress prints one plain line per epoch.
+    public var live: Bool
+    public init(color: Bool = false, unicode: Bool = false, width: Int = 80, live: Bool = false) {
+        self.color = color; self.unicode = unicode; self.width = width; self.live = live
     }
 }
 

@@ -51,7 +51,7 @@ extension Session {
             value = next
         }
         switch value {
-        case .tensor: return Interpreter.tensorMembers
+        case .tensor, .variable: return Interpreter.tensorMembers + Interpreter.gradMembers
         case .object(let o): return o.memberNames.sorted()
         default: return []
         }

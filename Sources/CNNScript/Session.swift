@@ -16,6 +16,9 @@ public final class Session {
     /// sets and clears the engine's flag (`Engine.requestCancel()` from its SIGINT handler); tests
     /// replace this to interrupt one session without touching that process-wide flag.
     var checkCancel: () throws -> Void = { try Engine.checkCancel() }
+    /// The result a builtin of the current statement has already printed (`evaluate`'s report), so
+    /// the statement's echo does not show it again.
+    var printedObject: AnyObject?
     /// `_`: the last value an expression statement printed.
     var lastValue: Value = .none
     /// The file being run, for functions defined in it.

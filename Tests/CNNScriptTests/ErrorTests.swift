@@ -58,7 +58,7 @@ import Testing
         ("l = [\"a\"]\nl[3]", 2, 3, "index 3 is out of range for a list of 1 value"),
         ("fn f(n) = f(n + 1)\nf(0)", 1, 11, "f: calls nested too deeply"),
         ("x = 5\nx.shape", 2, 3, "5 has no member 'shape'"),
-        ("[1, 2].shap", 1, 8, "a tensor has no member 'shap' (members: shape, rank, ndim, size, T, dtype)"),
+        ("[1, 2].shap", 1, 8, "a tensor has no member 'shap' (members: shape, rank, ndim, size, T, dtype, grad, requires_grad, is_leaf, data)"),
         ("[[1, 2], [3]]", 1, 1, "tensor: item 1 has shape 1 but item 0 has 2; nested lists must be rectangular"),
         ("for i in 5 { }", 1, 10, "for: cannot loop over 5"),
         ("_ = 3", 1, 1, "'_' holds the last printed value and cannot be assigned"),

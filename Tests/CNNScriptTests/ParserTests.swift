@@ -28,6 +28,7 @@ func sexpr(_ e: Expr) -> String {
         return "(idx \(sexpr(b)) \(parts.joined(separator: " ")))"
     case .member(let b, let n): return "(. \(sexpr(b)) \(n))"
     case .function(let d): return "(fn \(d.params.map(\.name).joined(separator: " ")))"
+    case .noGrad(let body): return "(no_grad \(body.count))"
     }
 }
 
@@ -99,12 +100,13 @@ func sexpr(_ e: Expr) -> String {
             case .function(let d): return "fn-\(d.name ?? "")"
             case .forLoop: return "for"
             case .ifChain(let branches, let e): return "if\(branches.count)\(e == nil ? "" : "+else")"
-            case .block: return "block"
-            case .expression: return s.silenced ? "expr;" : "expr"
+            case .expression(let e):
+                if case .noGrad = e.kind { return "no_grad" }
+                return s.silenced ? "expr;" : "expr"
             }
         }
         #expect(kinds == ["assign-name", "assign-name", "unpack2", "assign-member", "assign-index", "fn-sq", "fn-body",
-                          "for", "if2+else", "block", "expr;"])
+                          "for", "if2+else", "no_grad", "expr;"])
         #expect(stmts[0].silenced)
     }
 

@@ -2,43 +2,55 @@
 import Foundation
 import Testing
 
-/// Runs every `Tests/Scripts/*.cnns` file as `cnns FILE` would (no echo) and compares its output with
-/// the `# expect: LINE` comments, in order. `# expect-error: TEXT` says the run must stop with an
-/// error whose `FILE:LINE:COL: error: MESSAGE` line contains TEXT. A script marked `# requires: engine`
-/// runs only once the engine's ops are real.
-@Suite struct ScriptFileTests {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts")
+extension LearningTests {
+    /// Runs every `Tests/Scripts/*.cnns` file as `cnns FILE` would (no echo) and compares its output with
+    /// the `# expect: LINE` comments, in order. `# expect-error: TEXT` says the run must stop with an
+    /// error whose `FILE:LINE:COL: error: MESSAGE` line contains TEXT. A script marked `# requires: engine`
+    /// runs only once the engine's ops are real; `# requires: training` once layers, gradients and training are.
+    /// In `LearningTests` (serialized): scripts use no_grad, which is process-wide, and backward.
+    @Suite struct ScriptFileTests {
+        static let directory = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts")
 
-    static let scripts: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".cnns") }.sorted()
-    }()
+        static let scripts: [String] = {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            return names.filter { $0.hasSuffix(".cnns") }.sorted()
+        }()
 
-    @Test func scriptsAreFound() {
-        #expect(ScriptFileTests.scripts.count >= 5)
-    }
-
-    @Test(arguments: scripts)
-    func script(_ name: String) throws {
-        let source = try String(contentsOf: ScriptFileTests.directory.appendingPathComponent(name), encoding: .utf8)
-        if source.contains("# requires: engine") && !engineReady { return }
-        var expected: [String] = []
-        var expectedError: String?
-        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
-            if let r = line.range(of: "# expect: ") {
-                expected.append(String(line[r.upperBound...]))
-            } else if let r = line.range(of: "# expect-error: ") {
-                expectedError = String(line[r.upperBound...])
-            }
+        @Test func scriptsAreFound() {
+            #expect(ScriptFileTests.scripts.count >= 5)
         }
-        let result = run(source, echo: .none, file: name)
-        #expect(result.lines == expected, "output of \(name)")
-        if let wanted = expectedError {
-            #expect(result.error?.description.contains(wanted) == true,
-                    "\(name): expected an error containing \(wanted.debugDescription), got \(result.error?.description ?? "none")")
-        } else {
-            #expect(result.error == nil, "\(name): \(result.error?.rendered ?? "")")
+
+        static func source(_ name: String) -> String {
+            (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? ""
+        }
+
+        @Test(arguments: scripts)
+        func script(_ name: String) throws {
+            try ScriptFileTests.check(name)
+        }
+
+        static func check(_ name: String) throws {
+            let source = try String(contentsOf: ScriptFileTests.directory.appendingPathComponent(name), encoding: .utf8)
+            if source.contains("# requires: engine") && !engineReady { return }
+            if source.contains("# requires: training") && !learningReady { return }
+            var expected: [String] = []
+            var expectedError: String?
+            for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
+                if let r = line.range(of: "# expect: ") {
+                    expected.append(String(line[r.upperBound...]))
+                } else if let r = line.range(of: "# expect-error: ") {
+                    expectedError = String(line[r.upperBound...])
+                }
+            }
+            let result = run(source, echo: .none, file: name)
+            #expect(result.lines == expected, "output of \(name)")
+            if let wanted = expectedError {
+                #expect(result.error?.description.contains(wanted) == true,
+                        "\(name): expected an error containing \(wanted.debugDescription), got \(result.error?.description ?? "none")")
+            } else {
+                #expect(result.error == nil, "\(name): \(result.error?.rendered ?? "")")
+            }
         }
     }
 }

@@ -28,15 +28,17 @@ extension Builtins {
             }),
         Builtin(
             name: "len", group: .session,
-            summary: "The number of items of a list, characters of a string, or entries along a tensor's first axis.",
-            parameters: [.required("x", "a list, string or tensor")],
+            summary: "The number of items of a list, characters of a string, entries along a tensor's first axis, samples of a data set or layers of a model.",
+            parameters: [.required("x", "a list, string, tensor, data set or model")],
             example: "len([1, \"a\", none])",
             body: { a, _ in
                 switch a["x"] {
                 case .list(let l): return .number(Double(l.count))
                 case .string(let s): return .number(Double(s.count))
                 case .tensor(let t) where t.rank >= 1: return .number(Double(t.shape[0]))
-                default: throw a.fail("x", "a list, a string or a tensor of rank ≥ 1", got: a["x"])
+                case .variable(let v) where v.value.rank >= 1: return .number(Double(v.shape[0]))
+                case .object(let o as IndexableObject): return .number(Double(o.count))
+                default: throw a.fail("x", "a list, a string, a data set, a model or a tensor of rank ≥ 1", got: a["x"])
                 }
             }),
         Builtin(
@@ -80,8 +82,12 @@ extension Builtins {
                     let what: String
                     switch v {
                     case .tensor(let t): what = "tensor \(Shape.describe(t.shape)) f32"
+                    case .variable(let v): what = "tensor \(Shape.describe(v.shape)) f32 requires grad"
                     case .function(let f): what = "fn \(f.signature)"
                     case .list, .string, .number, .bool, .none: what = "\(v.typeName) \(i.display(v, quoted: true).prefix(60))"
+                    case .object(let o as ModelObject):
+                        what = "\(o.typeName) \(o.module.signature), \(ModelObject.grouped(o.module.parameterCount())) params"
+                    case .object(let o as DatasetObject): what = o.describe(i.session.printOptions)
                     case .object(let o): what = o.typeName
                     }
                     return name + String(repeating: " ", count: width - name.count) + "  " + what
@@ -108,6 +114,8 @@ extension Builtins {
                     }
                 case .tensor(let t):
                     i.emit("a tensor \(Shape.describe(t.shape)) f32; members: \(Interpreter.tensorMembers.joined(separator: ", "))")
+                case .variable(let v):
+                    i.emit("a tensor \(Shape.describe(v.shape)) f32 that requires grad; members: \((Interpreter.tensorMembers + Interpreter.gradMembers).joined(separator: ", "))")
                 case .object(let o):
                     i.emit("a \(o.typeName); members: \(o.memberNames.joined(separator: ", "))")
                 default:
@@ -212,6 +220,8 @@ extension Builtins {
     fn f(a, b = 2) = a * b   a function; fn f(a) { stmts } returns its last expression; fn(a) = … is anonymous
     for i in range(3) { … }  loops over a list, range or a tensor's first axis
     if c { … } else if d { … } else { … }
+    no_grad { … }            runs without recording gradients; its value is the block's: p = no_grad { model(x) }
+    model(x), x |> model     a layer or model is called like a function; model[0], model.fc, model.weight
     # comment                to the end of the line
     """
 }

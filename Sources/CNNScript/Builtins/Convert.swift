@@ -156,6 +156,7 @@ enum Convert {
     static func tensor(_ v: Value) throws -> Tensor? {
         switch v {
         case .tensor(let t): return t
+        case .variable(let v): return v.value
         case .number(let n): return Tensor(Float(n))
         case .bool(let b): return Tensor(b ? 1 : 0)
         case .list(let items): return try stack(items)
@@ -172,6 +173,7 @@ enum Convert {
             switch item {
             case .number(let n): parts.append(Tensor(Float(n)))
             case .tensor(let t): parts.append(t)
+            case .variable(let v): parts.append(v.value)
             case .list(let inner):
                 guard let t = try stack(inner) else { return nil }
                 parts.append(t)
@@ -214,6 +216,8 @@ enum Convert {
                 out.append(i)
             }
             return out
+        case .variable(let v) where v.value.rank <= 1:
+            return ints(.tensor(v.value))
         case .tensor(let t) where t.rank <= 1:
             var out: [Int] = []
             for s in t.scalars {

@@ -116,7 +116,7 @@ struct BoundArguments {
 
 /// The groups `help()` lists builtins under.
 enum BuiltinGroup: String, CaseIterable {
-    case create, shape, math, cnn, signal, files, views, session
+    case create, shape, math, cnn, signal, layers, training, data, files, views, session
 
     var title: String {
         switch self {
@@ -125,6 +125,9 @@ enum BuiltinGroup: String, CaseIterable {
         case .math: return "Math"
         case .cnn: return "CNN ops (NCHW)"
         case .signal: return "Convolution as math, image kernels"
+        case .layers: return "Layers and models (capitalised constructors; a model is callable: model(x), x |> model)"
+        case .training: return "Gradients, losses, optimizers and training"
+        case .data: return "Data sets"
         case .files: return "Files"
         case .views: return "Views"
         case .session: return "Session and utilities"
@@ -152,7 +155,8 @@ struct Builtin {
 /// THE registry of builtins: the interpreter, `help`, tab completion and the generated reference all
 /// read it, so nothing is listed twice.
 enum Builtins {
-    static let all: [Builtin] = create + shape + math + cnn + signal + files + views + session
+    static let all: [Builtin] = create + shape + math + cnn + signal + layers + zoo + gradients + training + data
+        + files + views + modelViews + session
 
     static let byName: [String: Builtin] = {
         var table: [String: Builtin] = [:]

@@ -25,7 +25,7 @@ extension Interpreter {
 
     func index(_ base: Value, _ items: [IndexArg], at pos: SourcePos, _ env: Environment) throws -> Value {
         switch base {
-        case .tensor(let t):
+        case .tensor, .variable:
             var resolved: [IndexItem] = []
             for item in items {
                 switch item {
@@ -40,7 +40,26 @@ extension Interpreter {
                     resolved.append(.slice(start: try optionalInt(a, env), end: try optionalInt(b, env), step: step))
                 }
             }
-            return try placed(pos) { .tensor(try t.index(resolved)) }
+            return try placed(pos) {
+                if case .variable(let x) = base, Autograd.isEnabled { return Grad.value(try x.index(resolved)) }
+                guard let t = try Convert.tensor(base) else { return .none }
+                return .tensor(try t.index(resolved))
+            }
+        case .object(let o):
+            guard let indexable = o as? IndexableObject else { break }
+            guard items.count == 1 else {
+                throw RuntimeError("a \(o.typeName) takes one index, got \(items.count)", at: pos)
+            }
+            switch items[0] {
+            case .single(let e):
+                let i = try listIndex(try evaluate(e, env), count: indexable.count, at: e.pos)
+                return try placed(pos) { try indexable.element(i) }
+            case .slice(let a, let b, let c):
+                let step = try optionalInt(c, env) ?? 1
+                guard step != 0 else { throw RuntimeError("slice step cannot be zero", at: c?.pos ?? pos) }
+                let start = try optionalInt(a, env), end = try optionalInt(b, env)
+                return try placed(pos) { try indexable.slice(start: start, end: end, step: step) }
+            }
         case .list(let list):
             guard items.count == 1 else {
                 throw RuntimeError("a list takes one index, got \(items.count)", at: pos)
@@ -56,8 +75,15 @@ extension Interpreter {
                 return .list(indices.map { list[$0] })
             }
         default:
-            throw RuntimeError("\(base.brief) cannot be indexed (index a tensor or a list)", at: pos)
+            break
         }
+        throw RuntimeError("\(base.brief) cannot be indexed (index a tensor, a list, a model or a data set)", at: pos)
+    }
+
+    /// The slices of a tracked tensor along its first axis: tracked too while gradients are recorded.
+    static func unstack(_ v: Variable) throws -> [Value] {
+        guard Autograd.isEnabled else { return Convert.unstack(v.value).map { .tensor($0) } }
+        return try (0..<(v.shape.first ?? 0)).map { Grad.value(try v.index([.index($0)])) }
     }
 
     /// Python's slice rule: bounds clamp to the sequence, negative ones count from the end.
@@ -74,6 +100,8 @@ extension Interpreter {
     }
 
     static let tensorMembers = ["shape", "rank", "ndim", "size", "T", "dtype"]
+    /// Members every tensor has for autograd (`grad` is none until `backward` reaches the tensor).
+    static let gradMembers = ["grad", "requires_grad", "is_leaf", "data"]
 
     func member(_ base: Value, _ name: String, at pos: SourcePos) throws -> Value {
         switch base {
@@ -84,8 +112,23 @@ extension Interpreter {
             case "size": return .number(Double(t.count))
             case "T": return .tensor(t.transposed())
             case "dtype": return .string("f32")
+            case "grad": return .none
+            case "requires_grad": return .bool(false)
+            case "is_leaf": return .bool(true)
+            case "data": return base
             default:
-                throw RuntimeError("a tensor has no member '\(name)' (members: \(Interpreter.tensorMembers.joined(separator: ", ")))", at: pos)
+                throw RuntimeError("a tensor has no member '\(name)' (members: \((Interpreter.tensorMembers + Interpreter.gradMembers).joined(separator: ", ")))", at: pos)
+            }
+        case .variable(let v):
+            switch name {
+            case "grad": return v.grad.map { .tensor($0) } ?? .none
+            case "requires_grad": return .bool(v.requiresGrad)
+            case "is_leaf": return .bool(v.isLeaf)
+            case "data": return .tensor(v.value)
+            case "T":
+                guard Autograd.isEnabled else { return .tensor(v.value.transposed()) }
+                return try placed(pos) { Grad.value(try v.transposed()) }
+            default: return try member(.tensor(v.value), name, at: pos)
             }
         case .object(let o):
             let found: Value?
@@ -104,7 +147,9 @@ extension Interpreter {
 
     /// `x[i, j] = v`: replaces the sub-tensor at leading integer indices with a number (every element)
     /// or a tensor of the sub-tensor's shape.
-    static func setting(_ t: Tensor, at indices: [(Int, SourcePos)], to value: Value, pos: SourcePos) throws -> Tensor {
+    static func setting(_ t: Tensor, at indices: [(Int, SourcePos)], to given: Value, pos: SourcePos) throws -> Tensor {
+        var value = given
+        if case .variable(let x) = given { value = .tensor(x.value) }
         guard indices.count <= t.rank else {
             throw RuntimeError("\(indices.count) indices given for a tensor of rank \(t.rank)", at: pos)
         }
@@ -131,4 +176,27 @@ extension Interpreter {
         }
         return result
     }
+}
+
+extension Interpreter {
+    /// `w.grad = none` clears a gradient; `w.grad = g` sets one of the tensor's shape (to scale or clip
+    /// gradients by hand before `step`).
+    static func setGradient(_ v: Variable, _ value: Value, at pos: SourcePos) throws {
+        if case .none = value { v.grad = nil; return }
+        guard let g = try Convert.tensor(value), g.shape == v.shape else {
+            throw RuntimeError("grad: expected none or a tensor \(Value.shapeText(v.shape)) (the tensor's shape), got \(value.brief)", at: pos)
+        }
+        v.grad = g
+    }
+}
+
+/// An object that indexes like a list: a model's layers (`model[0]`), a data set's samples (`ds[0:100]`).
+protocol IndexableObject: ScriptObject {
+    var count: Int { get }
+    /// Item `i`, already checked to lie in 0..<count.
+    func element(_ i: Int) throws -> Value
+    /// Python's `obj[start:end:step]` (step ≠ 0).
+    func slice(start: Int?, end: Int?, step: Int) throws -> Value
+    /// `obj[i] = value`, i in 0..<count.
+    func setElement(_ i: Int, _ value: Value) throws
 }

@@ -28,14 +28,18 @@ final class Interpreter {
     func run(_ stmts: [Stmt], echo: EchoMode) throws {
         for (i, stmt) in stmts.enumerated() {
             try session.checkCancel()
-            if case .expression(let e) = stmt.kind {
-                let value = try evaluate(e, globals)
-                let shown = !stmt.silenced && (echo == .all || (echo == .last && i == stmts.count - 1))
+            session.printedObject = nil
+            switch stmt.kind {
+            case .expression:
+                let value = try execute(stmt, globals)
+                var shown = !stmt.silenced && (echo == .all || (echo == .last && i == stmts.count - 1))
+                // A builtin that printed its result itself (evaluate) is not echoed a second time.
+                if case .object(let o) = value, o === session.printedObject { shown = false }
                 if shown, !value.isNone {
                     emit(display(value, quoted: true))
                     session.lastValue = value
                 }
-            } else {
+            default:
                 try execute(stmt, globals)
             }
         }
@@ -57,6 +61,7 @@ final class Interpreter {
             switch value {
             case .list(let l): items = l
             case .tensor(let t) where t.rank >= 1: items = Convert.unstack(t).map { .tensor($0) }
+            case .variable(let v) where v.value.rank >= 1: items = try Interpreter.unstack(v)
             default:
                 throw RuntimeError("cannot unpack \(value.brief) into \(targets.count) names (expected a list)", at: stmt.pos)
             }
@@ -72,8 +77,10 @@ final class Interpreter {
             switch sequence {
             case .list(let l): items = l
             case .tensor(let t) where t.rank >= 1: items = Convert.unstack(t).map { .tensor($0) }
+            case .variable(let v) where v.value.rank >= 1: items = try Interpreter.unstack(v)
+            case .object(let o as IndexableObject): items = try (0..<o.count).map { try o.element($0) }
             default:
-                throw RuntimeError("for: cannot loop over \(sequence.brief) (loop over a list, range(n) or a tensor's first axis)", at: sequenceExpr.pos)
+                throw RuntimeError("for: cannot loop over \(sequence.brief) (loop over a list, range(n), a tensor's first axis, a model's layers or a data set)", at: sequenceExpr.pos)
             }
             for item in items {
                 try session.checkCancel()
@@ -86,8 +93,6 @@ final class Interpreter {
                 return try executeBlock(body, env)
             }
             return try executeBlock(elseBlock ?? [], env)
-        case .block(let body):
-            return try executeBlock(body, env)
         }
         return .none
     }
@@ -118,6 +123,10 @@ final class Interpreter {
             env.define(name, value)
         case .member(let baseExpr, let name, let pos):
             let base = try evaluate(baseExpr, env)
+            if case .variable(let v) = base, name == "grad" {
+                try Interpreter.setGradient(v, value, at: pos)
+                return
+            }
             guard case .object(let o) = base else {
                 throw RuntimeError("cannot assign to member '\(name)' of \(base.brief)", at: pos)
             }
@@ -148,6 +157,28 @@ final class Interpreter {
                     indices.append((i, e.pos))
                 }
                 updated = .tensor(try Interpreter.setting(t, at: indices, to: value, pos: pos))
+            case .object(let o as IndexableObject):
+                guard items.count == 1, case .single(let indexExpr) = items[0] else {
+                    throw RuntimeError("an item of a \(o.typeName) is assigned with one index, as in model[0] = Dense(4, 2)", at: pos)
+                }
+                let i = try listIndex(try evaluate(indexExpr, env), count: o.count, at: indexExpr.pos)
+                _ = try placed(pos) { try o.setElement(i, value); return .none }
+                return
+            case .variable(let v):
+                // A parameter is changed in place, as PyTorch's `w[0] = …` under no_grad: every model
+                // holding it sees the new value. Results of ops are not leaves and cannot be edited.
+                guard v.isLeaf else {
+                    throw RuntimeError("cannot assign into the result of an op that records gradients (assign into a parameter or a plain tensor)", at: pos)
+                }
+                var indices: [(Int, SourcePos)] = []
+                for item in items {
+                    guard case .single(let e) = item, let i = try optionalInt(e, env) else {
+                        throw RuntimeError("tensor elements are assigned with integer indices, as in x[0, 2] = v (slices cannot be assigned)", at: pos)
+                    }
+                    indices.append((i, e.pos))
+                }
+                v.value = try Interpreter.setting(v.value, at: indices, to: value, pos: pos)
+                return
             default:
                 throw RuntimeError("cannot assign into elements of \(base.brief) (only list and tensor elements can be assigned)", at: pos)
             }
@@ -199,7 +230,7 @@ final class Interpreter {
             }
         case .object(let o):
             guard let body = o.call else { break }
-            var bound = try BoundArguments.bind(o.typeName, o.callParameters, args, callPos: pos)
+            var bound = try BoundArguments.bind(o.callName, o.callParameters, args, callPos: pos)
             return try placed(pos) { try body(&bound, self) }
         default:
             break
@@ -248,6 +279,15 @@ final class Interpreter {
                 values.append((a.label, try evaluate(a.value, env), a.pos))
             }
         }
+        if case .name(let name) = calleeExpr.kind, Builtins.byName[name] != nil {
+            switch callee {
+            case .function, .object(is ModelObject): break
+            default:
+                // `train, test = fashion_mnist()` then `train(model)`: say why the builtin is not called.
+                let alternative = ["train": " (or set model.training = true)", "eval": " (or set model.training = false)"][name] ?? ""
+                throw RuntimeError("'\(name)' is \(callee.brief) here, a variable hiding the builtin \(name)(…); rename the variable to call it\(alternative)", at: calleeExpr.pos)
+            }
+        }
         return try call(callee, values, at: pos)
     }
 
@@ -277,11 +317,15 @@ final class Interpreter {
             let v = try evaluate(operand, env)
             if case .number(let n) = v { return .number(-n) }
             if case .tensor(let t) = v { return .tensor(t.unary(.neg)) }
+            if case .variable(let x) = v {
+                guard Autograd.isEnabled else { return .tensor(x.value.unary(.neg)) }
+                return try placed(e.pos) { Grad.value(try x.unary(.neg)) }
+            }
             throw RuntimeError("'-' cannot negate \(v.brief)", at: e.pos)
         case .plus(let operand):
             let v = try evaluate(operand, env)
             switch v {
-            case .number, .tensor: return v
+            case .number, .tensor, .variable: return v
             default: throw RuntimeError("'+' needs a number or a tensor, got \(v.brief)", at: e.pos)
             }
         case .not(let operand):
@@ -308,6 +352,8 @@ final class Interpreter {
             return try member(base, name, at: e.pos)
         case .function(let decl):
             return .function(try makeFunction(decl, env))
+        case .noGrad(let body):
+            return try Autograd.noGrad { try executeBlock(body, env) }
         }
     }
 

@@ -30,6 +30,12 @@ enum Operators {
             break
         }
         if isTensorLike(l) && isTensorLike(r) && (l.isTensor || r.isTensor) {
+            if Grad.recording(l, r), op != .matmul, let top = tensorOps[op], top.isDifferentiable {
+                return Grad.value(try Variable.binary(top, try Grad.variable(l), try Grad.variable(r)))
+            }
+            if op == .matmul, Grad.recording(l, r) {
+                return Grad.value(try Variable.matmul(try Grad.variable(l), try Grad.variable(r)))
+            }
             guard let a = try Convert.tensor(l), let b = try Convert.tensor(r) else { throw mismatch(op, l, r) }
             if op == .matmul { return .tensor(try Tensor.matmul(a, b)) }
             guard let top = tensorOps[op] else { throw mismatch(op, l, r) }
@@ -59,7 +65,7 @@ enum Operators {
 
     private static func isTensorLike(_ v: Value) -> Bool {
         switch v {
-        case .number, .tensor, .bool: return true
+        case .number, .tensor, .variable, .bool: return true
         case .list(let items): return items.allSatisfy(isTensorLike)
         default: return false
         }
@@ -77,8 +83,10 @@ enum Operators {
         case (.number(let a), .number(let b)): return a == b
         case (.string(let a), .string(let b)): return a == b
         case (.tensor(let a), .tensor(let b)): return a == b
+        case (.variable(let a), .variable(let b)): return a === b
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
         case (.function(let a), .function(let b)): return a === b || a.name == b.name && a.isBuiltin && b.isBuiltin
+        case (.object(let a as ModelObject), .object(let b as ModelObject)): return a.module === b.module
         case (.object(let a), .object(let b)): return a === b
         default: return false
         }
@@ -86,9 +94,22 @@ enum Operators {
 }
 
 extension Value {
+    /// A tensor, plain or tracked by autograd.
     var isTensor: Bool {
-        if case .tensor = self { return true }
-        return false
+        switch self {
+        case .tensor, .variable: return true
+        default: return false
+        }
+    }
+}
+
+extension BinaryOp {
+    /// Arithmetic has a gradient; comparisons give 0/1 masks, constants for autograd (as in PyTorch).
+    var isDifferentiable: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .pow, .maximum, .minimum: return true
+        case .eq, .ne, .lt, .le, .gt, .ge: return false
+        }
     }
 }
 

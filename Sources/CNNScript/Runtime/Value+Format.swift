@@ -12,6 +12,11 @@ extension Interpreter {
         case .tensor(let t):
             let text = TensorFormatter.format(t, options: session.printOptions)
             return text.isEmpty ? "tensor \(Shape.describe(t.shape)) f32" : text
+        case .variable(let v):
+            // The header says the tensor takes part in autograd, as PyTorch's `requires_grad=True`.
+            let text = TensorFormatter.format(v.value, options: session.printOptions)
+            guard let newline = text.firstIndex(of: "\n") else { return TensorFormatter.header(v.value) + " requires grad" }
+            return text[..<newline] + " requires grad" + text[newline...]
         case .list(let items):
             let parts = items.map { display($0, quoted: true) }
             let multiline = parts.contains { $0.contains("\n") }

@@ -8,6 +8,9 @@ enum Value {
     case number(Double)
     case string(String)
     case tensor(Tensor)
+    /// A tensor in the autograd graph: a parameter, a tensor marked with `param(x)`, or the result of
+    /// an op on one while gradients are recorded. It reads as a tensor everywhere; ops on it record.
+    case variable(Variable)
     case list([Value])
     case function(Function)
     case object(ScriptObject)
@@ -19,7 +22,7 @@ enum Value {
         case .bool: return "bool"
         case .number: return "number"
         case .string: return "string"
-        case .tensor: return "tensor"
+        case .tensor, .variable: return "tensor"
         case .list: return "list"
         case .function: return "function"
         case .object(let o): return o.typeName
@@ -33,11 +36,23 @@ enum Value {
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return Value.formatNumber(n)
         case .string(let s): return Value.quote(s)
-        case .tensor(let t): return "a tensor \(Shape.describe(t.shape))"
+        case .tensor(let t): return "a tensor \(Value.shapeText(t.shape))"
+        case .variable(let v): return "a tensor \(Value.shapeText(v.shape)) (requires grad)"
         case .list(let items): return items.count == 1 ? "a list of 1 value" : "a list of \(items.count) values"
         case .function(let f): return "the function \(f.name)"
         case .object(let o): return "a \(o.typeName)"
         }
+    }
+
+    /// `2×3`, or `scalar` for rank 0 (where `Shape.describe` would give an empty product).
+    static func shapeText(_ shape: [Int]) -> String {
+        shape.isEmpty ? "scalar" : Shape.describe(shape)
+    }
+
+    /// A float32 result as a number, keeping its shortest decimal form: 0.1f becomes 0.1, not
+    /// 0.10000000149011612.
+    static func float(_ f: Float) -> Value {
+        .number(f.isFinite ? Double("\(f)") ?? Double(f) : Double(f))
     }
 
     /// Integers print without `.0` (`3`), other numbers in their shortest exact form (`0.5`, `1e-05`).
@@ -71,6 +86,7 @@ enum Value {
         case .number(let n): return n != 0
         case .none: return false
         case .tensor(let t): return t.scalarValue.map { $0 != 0 }
+        case .variable(let v): return v.value.scalarValue.map { $0 != 0 }
         case .string(let s): return !s.isEmpty
         case .list(let l): return !l.isEmpty
         case .function, .object: return true
@@ -100,6 +116,7 @@ enum Value {
         switch self {
         case .number(let n): return n
         case .tensor(let t): return t.scalarValue.map(Double.init)
+        case .variable(let v): return v.value.scalarValue.map(Double.init)
         default: return nil
         }
     }
@@ -120,11 +137,14 @@ protocol ScriptObject: AnyObject {
     /// Calls the object (a model applied to a tensor); nil when it is not callable.
     var call: ((inout BoundArguments, Interpreter) throws -> Value)? { get }
     var callParameters: [Parameter] { get }
+    /// The name argument errors of a call use (`Conv: takes 1 positional argument…`).
+    var callName: String { get }
 }
 
 extension ScriptObject {
     var call: ((inout BoundArguments, Interpreter) throws -> Value)? { nil }
     var callParameters: [Parameter] { [] }
+    var callName: String { typeName }
     func setMember(_ name: String, _ value: Value) throws {
         throw RuntimeError("cannot assign to '\(name)' of a \(typeName)")
     }

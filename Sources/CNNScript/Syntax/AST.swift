@@ -60,6 +60,10 @@ struct Expr {
         case index(Expr, [IndexArg])
         case member(Expr, String)
         case function(FunctionDecl)
+        /// `no_grad { … }`: runs the block without recording gradients; its value is the block's last
+        /// value, so it works as a statement (echoed in the shell) and inside expressions
+        /// (`p = no_grad { model(x) }`). Assignments in the block bind in the surrounding scope.
+        case noGrad([Stmt])
     }
     var kind: Kind
     var pos: SourcePos
@@ -88,8 +92,6 @@ struct Stmt {
         case forLoop(String, Expr, [Stmt])
         /// `if c { } else if d { } else { }`: the branches in order, then the optional final else.
         case ifChain([(Expr, [Stmt])], [Stmt]?)
-        /// `no_grad { … }`: runs its block (there are no gradients to suspend in this version).
-        case block([Stmt])
     }
     var kind: Kind
     var pos: SourcePos

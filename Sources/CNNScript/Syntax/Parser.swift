@@ -128,9 +128,6 @@ struct Parser {
             return Stmt(kind: .forLoop(variable.text, sequence, body), pos: start.pos)
         case .ifKeyword:
             return try ifStatement()
-        case .noGrad:
-            advance()
-            return Stmt(kind: .block(try block()), pos: start.pos)
         case .elseKeyword:
             throw error("'else' without a matching 'if'", at: start)
         default:
@@ -438,6 +435,9 @@ struct Parser {
         case .fn:
             advance()
             return Expr(kind: .function(try functionRest(name: nil, pos: t.pos)), pos: t.pos)
+        case .noGrad where peek(1).kind == .leftBrace:
+            advance()
+            return Expr(kind: .noGrad(try block()), pos: t.pos)
         case .eof:
             throw error("expected an expression, found end of input", at: t)
         case .newline:
