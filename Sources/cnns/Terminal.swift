@@ -77,7 +77,9 @@ struct Terminal {
     }
 
     func presentation(color: ColorChoice, readingPipe: Bool) -> Presentation {
-        Presentation(color: colorForOutput(color, readingPipe: readingPipe), unicode: unicode, width: width)
+        // Progress redraws in place only where a person watches stdout; a pipe or a file gets plain lines.
+        Presentation(color: colorForOutput(color, readingPipe: readingPipe), unicode: unicode, width: width,
+                     live: stdoutIsTTY)
     }
 }
 

@@ -106,10 +106,7 @@ final class ModelObject: IndexableObject {
         if new === parent || contains(new, parent) {
             throw RuntimeError("cannot put a \(parent.typeName) inside itself")
         }
-        guard let seq = parent as? Sequential, let i = Int(name), seq.layers.indices.contains(i) else {
-            throw RuntimeError("the sub-layers of a \(parent.typeName) cannot be replaced (those of a Sequential can)")
-        }
-        seq.layers[i] = new
+        try parent.setChild(name: name, module: new)
     }
 
     /// True when `target` is somewhere below `root` (depth-first, each module visited once).

@@ -199,7 +199,15 @@ enum CNNS {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let error = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        var error = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // A script just written by this process can still be open for writing in a child that another
+        // test thread forked meanwhile (ETXTBSY): that child closes it on exec, so try again shortly.
+        var attempts = 0
+        while error == ETXTBSY && attempts < 50 {
+            attempts += 1
+            usleep(20_000)
+            error = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        }
         guard error == 0 else {
             if pipeWriteEnd >= 0 { close(pipeWriteEnd) }
             throw SpawnError(description: "cannot run \(executable): \(String(cString: strerror(error)))")
