@@ -22,7 +22,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CNNKit", dependencies: ["CBLAS", "CZlib"], swiftSettings: fastMath),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CNNKit", dependencies: ["CBLAS", "CZlib", "CPNG", "CJPEG"], swiftSettings: fastMath),
         .target(name: "CNNScript", dependencies: ["CNNKit"]),
         .executableTarget(
             name: "cnns",

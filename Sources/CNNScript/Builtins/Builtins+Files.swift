@@ -2,60 +2,112 @@ import CNNKit
 import Foundation
 
 extension Builtins {
-    /// Extensions this version reads and writes.
-    static let supportedFiles = ".npy"
-
     static let files: [Builtin] = [
         Builtin(
             name: "load", group: .files,
-            summary: "Reads a file by its extension: .npy gives a tensor.",
+            summary: "Reads a file by its extension: \(FileFormats.loadSummary).",
             parameters: [.required("path", "the file to read")],
             example: "save(ones(2, 2), \"/tmp/cnns-example.npy\"); load(\"/tmp/cnns-example.npy\")",
-            body: { a, _ in
+            body: { a, i in
                 let path = try a.string("path")
-                let ext = try FileFormats.extensionOf(path, op: "load")
-                guard ext == ".npy" else { throw FileFormats.unsupported(ext, op: "load") }
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    let exists = FileManager.default.fileExists(atPath: path)
-                    throw RuntimeError("load: cannot read \(Value.quote(path)): \(exists ? "permission denied or not a file" : "no such file")", at: a.pos("path"))
-                }
+                let format = try FileFormats.format(for: path, op: "load", needs: \.load)
+                guard let load = format.load else { throw FileFormats.unsupported(path, op: "load") }
                 do {
-                    return .tensor(try NPY.read([UInt8](data)))
+                    return try load(path, i)
                 } catch let e as OpError {
                     throw RuntimeError("load: \(Value.quote(path)): \(e.message)")
                 }
             }),
         Builtin(
             name: "save", group: .files,
-            summary: "Writes a value to a file by its extension: a tensor to .npy. Writes a temporary file and renames it, so a failed save leaves the old file intact.",
-            parameters: [.required("value", "the tensor to save"), .required("path", "the file to write")],
+            summary: "Writes a value to a file by its extension: \(FileFormats.saveSummary). Writes a temporary file and renames it, so a failed save leaves the old file intact.",
+            parameters: [.required("value", "the value to save"), .required("path", "the file to write")],
             example: "save(ones(2, 2), \"/tmp/cnns-example.npy\")",
-            body: { a, _ in
+            body: { a, i in
                 let path = try a.string("path")
-                let ext = try FileFormats.extensionOf(path, op: "save")
-                guard ext == ".npy" else { throw FileFormats.unsupported(ext, op: "save") }
-                let t = try a.tensor("value")
-                try FileFormats.writeAtomically(Data(NPY.encode(t)), to: path, op: "save")
+                let format = try FileFormats.format(for: path, op: "save", needs: \.save)
+                guard let encode = format.save else { throw FileFormats.unsupported(path, op: "save") }
+                let data: Data
+                do {
+                    data = try encode(a["value"], i)
+                } catch let e as OpError {
+                    throw RuntimeError("save: \(Value.quote(path)): \(e.message)")
+                }
+                try FileFormats.writeAtomically(data, to: path, op: "save")
                 return .none
             }),
     ]
 }
 
+/// One file format that `load` and `save` know, chosen by extension. Each format is declared in a file
+/// of its own (`FileFormat+NPY.swift`, …) and listed once in `FileFormats.all`.
+struct FileFormat {
+    let extensions: [String]
+    /// What loading gives / what saving takes, for help texts: "a tensor", "a model".
+    let loads: String
+    let saves: String
+    /// Reads `path` (through `FileFormats.read` or the format's own reader) into a value.
+    let load: ((_ path: String, _ interpreter: Interpreter) throws -> Value)?
+    /// Encodes a value; the caller writes the bytes atomically.
+    let save: ((_ value: Value, _ interpreter: Interpreter) throws -> Data)?
+}
+
 enum FileFormats {
+    static let all: [FileFormat] = [npy] + safetensorsFormats + onnxFormats
+
+    static var loadSummary: String {
+        all.filter { $0.load != nil }.map { "\($0.extensions.joined(separator: "/")) gives \($0.loads)" }.joined(separator: ", ")
+    }
+    static var saveSummary: String {
+        all.filter { $0.save != nil }.map { "\($0.saves) to \($0.extensions.joined(separator: "/"))" }.joined(separator: ", ")
+    }
+
+    static func format(for path: String, op: String,
+                       needs capability: KeyPath<FileFormat, (some Any)?>) throws -> FileFormat {
+        let ext = try extensionOf(path, op: op)
+        guard let format = all.first(where: { $0.extensions.contains(ext) && $0[keyPath: capability] != nil }) else {
+            throw unsupported(path, op: op)
+        }
+        return format
+    }
+
+    static func supported(_ op: String) -> String {
+        all.filter { op == "load" ? $0.load != nil : $0.save != nil }
+            .flatMap(\.extensions).joined(separator: ", ")
+    }
+
     static func extensionOf(_ path: String, op: String) throws -> String {
         let name = (path as NSString).lastPathComponent
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else {
-            throw RuntimeError("\(op): \(Value.quote(path)) has no file extension (supported: \(Builtins.supportedFiles))")
+            throw RuntimeError("\(op): \(Value.quote(path)) has no file extension (supported: \(supported(op)))")
         }
         return String(name[dot...]).lowercased()
     }
 
-    static func unsupported(_ ext: String, op: String) -> RuntimeError {
-        let known = [".safetensors", ".onnx"]
-        if known.contains(ext) {
-            return RuntimeError("\(op): \(ext) files are not supported by this version (supported: \(Builtins.supportedFiles))")
+    static func unsupported(_ path: String, op: String) -> RuntimeError {
+        let ext = (try? extensionOf(path, op: op)) ?? ""
+        return RuntimeError("\(op): cannot \(op) \(Value.quote(ext)) files (supported: \(supported(op)))")
+    }
+
+    /// The largest file `load` reads into memory whole.
+    static let maxFileBytes = 4 << 30
+
+    /// The bytes of a regular file, or an error saying why not (missing, a directory, too large).
+    static func read(_ path: String, op: String) throws -> [UInt8] {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw RuntimeError("\(op): cannot read \(Value.quote(path)): \(String(cString: strerror(errno)))")
         }
-        return RuntimeError("\(op): unknown file type \(Value.quote(ext)) (supported: \(Builtins.supportedFiles))")
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw RuntimeError("\(op): \(Value.quote(path)) is not a regular file")
+        }
+        guard Int(info.st_size) <= maxFileBytes else {
+            throw RuntimeError("\(op): \(Value.quote(path)) is \(info.st_size) bytes, more than the \(maxFileBytes) this version reads")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RuntimeError("\(op): cannot read \(Value.quote(path)): permission denied")
+        }
+        return [UInt8](data)
     }
 
     /// Writes to a temporary file beside `path`, then renames it over `path`: readers never see a

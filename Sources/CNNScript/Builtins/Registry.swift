@@ -156,7 +156,7 @@ struct Builtin {
 /// read it, so nothing is listed twice.
 enum Builtins {
     static let all: [Builtin] = create + shape + math + cnn + signal + layers + zoo + gradients + training + data
-        + files + views + modelViews + session
+        + files + weights + onnx + images + views + modelViews + plots + session
 
     static let byName: [String: Builtin] = {
         var table: [String: Builtin] = [:]
