@@ -1,8 +1,8 @@
 // x: N×C×H×W, w: K×(C/groups)×R×S, bias: K → N×K×P×Q
 //
-// The public entry point of 2-D convolution: rank adaptation, validation, and the choice of kernel.
-// The kernels themselves live in ConvKernels.swift (im2col + SGEMM, 1×1 direct GEMM, depthwise) and
-// Im2col.swift (the column matrix).
+// The public entry point of 2-D convolution: rank adaptation and validation. The kernels and the
+// choice between them live in ConvKernels.swift (im2col + SGEMM, 1×1 GEMM, depthwise), ConvDirect.swift
+// (the default SIMD16 direct kernel) and Im2col.swift (the column matrix).
 
 extension Tensor {
     /// 2-D convolution of a batch of images, computed as cross-correlation (the kernel is NOT flipped),

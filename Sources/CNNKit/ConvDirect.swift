@@ -184,12 +184,7 @@ struct DirectConvLayout {
             let dst = y + k * p * q
             let b = bias?[k] ?? 0
             for i in rows {
-                let s = src + i * wph, d = dst + i * q
-                if bias != nil {
-                    for j in 0..<q { d[j] = s[j] + b }
-                } else {
-                    d.update(from: s, count: q)
-                }
+                copyRow(src + i * wph, to: dst + i * q, count: q, adding: bias == nil ? nil : b)
             }
         }
     }
@@ -233,6 +228,35 @@ struct DirectConvLayout {
             }
             baseBlock = keepFrom
         }
+    }
+}
+
+/// dst[0..<count] = src[0..<count] (+ bias): output rows are short (24, 28, 56 …), where a memcpy call
+/// or a loop with a scalar tail costs as much as the copy; 16- and 4-wide vectors cover nearly all.
+@inline(__always)
+func copyRow(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int, adding bias: Float?) {
+    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+    var j = 0
+    if let bias {
+        while j + 16 <= count {
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self) + bias, toByteOffset: 4 * j, as: SIMD16<Float>.self)
+            j += 16
+        }
+        while j + 4 <= count {
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: 4 * j, as: SIMD4<Float>.self) + bias, toByteOffset: 4 * j, as: SIMD4<Float>.self)
+            j += 4
+        }
+        while j < count { dst[j] = src[j] + bias; j += 1 }
+    } else {
+        while j + 16 <= count {
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self), toByteOffset: 4 * j, as: SIMD16<Float>.self)
+            j += 16
+        }
+        while j + 4 <= count {
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: 4 * j, as: SIMD4<Float>.self), toByteOffset: 4 * j, as: SIMD4<Float>.self)
+            j += 4
+        }
+        while j < count { dst[j] = src[j]; j += 1 }
     }
 }
 

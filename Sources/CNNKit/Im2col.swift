@@ -1,7 +1,8 @@
 // x: N×C×H×W → N×(C·R·S)×(P·Q), rows ordered (c, r, s), columns (p, q)
 //
 // The column matrix turns convolution into one matrix product: reshape(w, [K, C·R·S]) @ im2col(x)
-// is conv(x, w) reshaped to K×(P·Q). It is the fast path's building block and a user-visible view.
+// is conv(x, w) reshaped to K×(P·Q). It is the GEMM path's building block (ConvKernels.swift) and a
+// user-visible view.
 
 extension Tensor {
     /// The matrix that convolution multiplies ("image to columns").
