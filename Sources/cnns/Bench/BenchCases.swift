@@ -8,6 +8,8 @@ struct BenchCase {
     var shape: String
     /// Floating-point operations of one run (no credit for skipped work), or nil when not a FLOP case.
     var flops: Double?
+    /// Images one run processes, for cases reported as images per second.
+    var itemsPerRun: Int? = nil
     /// Parameters a peer needs to run the same case (scripts/bench-peers reads them from `--json`).
     var parameters: [String: Int]
     /// Builds the inputs once and returns the operation to time; throws when the operation fails.
@@ -16,9 +18,7 @@ struct BenchCase {
 
 enum BenchCases {
     /// Case names a user may ask for, in order; POOL covers both pools.
-    static let available = ["L1", "R3", "S2", "P1", "ST", "POOL"]
-    /// Cases of SPEC §6 that need engine parts not built yet.
-    static let unavailable = ["TRAIN", "RESNET18"]
+    static let available = ["L1", "R3", "S2", "P1", "ST", "POOL", "R3B", "TRAIN", "RESNET18"]
 
     /// One convolution case: N,C,H,W → K, k×k kernel, stride, symmetric padding, no bias.
     static func conv(_ name: String, n: Int, c: Int, h: Int, w: Int, k: Int, kernel: Int, stride: Int,
@@ -64,6 +64,9 @@ enum BenchCases {
         case "P1": return [conv("P1", n: 8, c: 256, h: 56, w: 56, k: 64, kernel: 1, stride: 1, pad: 0)]
         case "ST": return [conv("ST", n: 8, c: 3, h: 224, w: 224, k: 64, kernel: 7, stride: 2, pad: 3)]
         case "POOL": return [pool(max: true), pool(max: false)]
+        case "R3B": return [convBackward()]
+        case "TRAIN": return [trainStep()]
+        case "RESNET18": return [resnet18(batch: 1), resnet18(batch: 8)]
         default: return []
         }
     }

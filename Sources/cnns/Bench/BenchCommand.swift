@@ -18,7 +18,9 @@ enum BenchCommand {
           P1     pointwise   8,256,56,56 → 64, 1×1, s1, p0
           ST     stem        8,3,224,224 → 64, 7×7, s2, p3
           POOL   max and average 2×2 s2 on 8,64,112,112
-          TRAIN, RESNET18    not yet available (need the training and model engine)
+          R3B    R3's backward pass (input and weight gradients; FLOPs twice R3's)
+          TRAIN  one LeNet-5 training step, batch 64 (SGD with momentum), in images/s
+          RESNET18  ResNet-18 inference at 224×224: batch 1 latency and batch 8 images/s
 
         options:
           --json         print one JSON object instead of the table
@@ -58,8 +60,8 @@ enum BenchCommand {
                     return fail("unknown option '\(arg)'")
                 } else {
                     let name = arg.uppercased()
-                    guard BenchCases.available.contains(name) || BenchCases.unavailable.contains(name) else {
-                        return fail("unknown case '\(arg)' (cases: \((BenchCases.available + BenchCases.unavailable).joined(separator: " ")))")
+                    guard BenchCases.available.contains(name) else {
+                        return fail("unknown case '\(arg)' (cases: \(BenchCases.available.joined(separator: " ")))")
                     }
                     if !names.contains(name) { names.append(name) }
                 }
@@ -87,12 +89,6 @@ enum BenchCommand {
             print(rows[0].line(peak: peakRate))
         }
         for name in names {
-            if BenchCases.unavailable.contains(name) {
-                let row = BenchRow.unavailable(name)
-                rows.append(row)
-                if !json { print(row.line(peak: peakRate)) }
-                continue
-            }
             for benchCase in BenchCases.cases(named: name) {
                 let row: BenchRow
                 do {
@@ -100,6 +96,7 @@ enum BenchCommand {
                     let (ms, runs) = try BenchTiming.median(body)
                     row = .done(BenchResult(name: benchCase.name, shape: benchCase.shape, medianMs: ms, runs: runs,
                                             gflops: benchCase.flops.map { $0 / (ms * 1e6) },
+                                            imagesPerSecond: benchCase.itemsPerRun.map { Double($0) / ms * 1000 },
                                             parameters: benchCase.parameters))
                 } catch {
                     row = .failed(benchCase, "\(error)")

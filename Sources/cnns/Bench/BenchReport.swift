@@ -1,24 +1,23 @@
 import Foundation
 
-/// One line of the benchmark report: a timed case, a case that threw, or one not available yet.
+/// One line of the benchmark report: a timed case or a case that threw.
 enum BenchRow {
     case done(BenchResult)
     case failed(BenchCase, String)
-    case unavailable(String)
 
-    static let header = pad("case", 9) + pad("shape", 40) + lpad("ms", 10) + lpad("GFLOP/s", 10) + lpad("% peak", 8)
+    static let header = pad("case", 13) + pad("shape", 42) + lpad("ms", 10) + lpad("GFLOP/s", 10) + lpad("% peak", 8)
+        + lpad("img/s", 9)
 
     func line(peak: Double) -> String {
         switch self {
         case .done(let r):
             let rate = r.gflops.map { String(format: "%.1f", $0) } ?? "—"
             let percent = r.gflops.map { peak > 0 ? String(format: "%.1f", 100 * $0 / peak) : "—" } ?? "—"
-            return Self.pad(r.name, 9) + Self.pad(r.shape, 40) + Self.lpad(String(format: "%.3f", r.medianMs), 10)
-                + Self.lpad(rate, 10) + Self.lpad(percent, 8)
+            let images = r.imagesPerSecond.map { String(format: "%.0f", $0) } ?? ""
+            return Self.pad(r.name, 13) + Self.pad(r.shape, 42) + Self.lpad(String(format: "%.3f", r.medianMs), 10)
+                + Self.lpad(rate, 10) + Self.lpad(percent, 8) + Self.lpad(images, 9)
         case .failed(let c, let message):
-            return Self.pad(c.name, 9) + Self.pad(c.shape, 40) + "  failed: \(message)"
-        case .unavailable(let name):
-            return Self.pad(name, 9) + "not yet available"
+            return Self.pad(c.name, 13) + Self.pad(c.shape, 42) + "  failed: \(message)"
         }
     }
 
@@ -34,13 +33,12 @@ enum BenchRow {
                     fields.append("\"gflops\": \(number(g))")
                     if peak > 0 { fields.append("\"percent_peak\": \(number(100 * g / peak))") }
                 }
+                if let ips = r.imagesPerSecond { fields.append("\"images_per_second\": \(number(ips))") }
                 fields.append("\"parameters\": \(object(r.parameters))")
                 cases.append("{" + fields.joined(separator: ", ") + "}")
             case .failed(let c, let message):
                 cases.append("{\"case\": \(quote(c.name)), \"shape\": \(quote(c.shape)), \"status\": \"failed\", "
                              + "\"error\": \(quote(message)), \"parameters\": \(object(c.parameters))}")
-            case .unavailable(let name):
-                cases.append("{\"case\": \(quote(name)), \"status\": \"unavailable\"}")
             }
         }
         return "{\"threads\": \(threads), \"sgemm_peak_gflops\": \(number(peak)), \"cases\": [\n  "

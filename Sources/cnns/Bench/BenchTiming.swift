@@ -8,6 +8,7 @@ struct BenchResult {
     var medianMs: Double
     var runs: Int
     var gflops: Double?
+    var imagesPerSecond: Double? = nil
     var parameters: [String: Int]
 }
 
