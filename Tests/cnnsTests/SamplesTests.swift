@@ -3,6 +3,7 @@ import Testing
 
 /// Every `samples/*.cnns` runs cleanly: exit 0, nothing on stderr, and each `# expect: TEXT` comment's
 /// TEXT appears as a line of stdout, in the order written (Crafting Interpreters' test-suite style).
+/// Samples get the argument `--quick`: those that train use less data then, so the debug suite stays fast.
 @Suite("cnns samples", .enabled(if: CNNS.languageIsReal, "awaits the language: Session is still the interface stub"))
 struct SamplesTests {
     static let samples: [URL] = {
@@ -14,7 +15,7 @@ struct SamplesTests {
     @Test("each sample runs and prints what its # expect: lines say", arguments: samples)
     func sample(_ url: URL) throws {
         let text = try String(contentsOf: url, encoding: .utf8)
-        let result = try CNNS.run([url.path], directory: CNNS.packageRoot, timeout: 300)
+        let result = try CNNS.run([url.path, "--quick"], directory: CNNS.packageRoot, timeout: 300)
         #expect(result.status == 0, "\(url.lastPathComponent): \(result)")
         #expect(result.stderr.isEmpty, "\(url.lastPathComponent): \(result)")
 

@@ -69,6 +69,12 @@ extension Builtins {
             example: "type(zeros(2))",
             body: { a, _ in .string(a["x"].typeName) }),
         Builtin(
+            name: "exists", group: .session,
+            summary: "True when a file or directory exists at path (e.g. to use a data set only when installed).",
+            parameters: [.required("path", "a file or directory path")],
+            example: "exists(\"/usr/share/datasets/fashion-mnist\")",
+            body: { a, _ in .bool(FileManager.default.fileExists(atPath: try a.string("path"))) }),
+        Builtin(
             name: "vars", group: .session,
             summary: "Lists the session's variables with their kinds and shapes.",
             parameters: [],
