@@ -17,15 +17,8 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     public init(seed: UInt64) {
         // SplitMix64 spreads any seed (0 included) over the whole state; xoshiro must not start all-zero,
         // and SplitMix64's outputs for four consecutive counters never are.
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+        var mixer = SplitMix64(seed: seed)
+        s0 = mixer.next(); s1 = mixer.next(); s2 = mixer.next(); s3 = mixer.next()
         cachedNormal = nil
     }
 
@@ -88,4 +81,20 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
 
     @inline(__always)
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+}
+
+/// SplitMix64 (Steele, Lea & Flood): a 64-bit counter through a strong mixer. It seeds `RandomSource`
+/// and drives the data sets' own streams (`DataRandom`), whose output must depend on the seed alone.
+struct SplitMix64 {
+    private(set) var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -3,26 +3,20 @@
 /// (Kept apart from the engine's `RandomSource` so that data sets never shift when weight
 /// initialisation changes how it draws.)
 struct DataRandom {
-    private var state: UInt64
+    private var mixer: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { mixer = SplitMix64(seed: seed) }
 
     /// A generator for item `index` of a stream seeded `seed`: items drawn in parallel get their own
     /// independent sequence, whatever thread draws them.
     init(seed: UInt64, index: Int) {
         var mixer = DataRandom(seed: seed ^ 0x5851_F42D_4C95_7F2D)
         for _ in 0..<2 { _ = mixer.next() }
-        state = mixer.next() &+ UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03
+        self.mixer = SplitMix64(seed: mixer.next() &+ UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03)
         _ = next()
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { mixer.next() }
 
     /// Uniform in [0, 1) with 24 random bits.
     mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }

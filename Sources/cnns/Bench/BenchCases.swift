@@ -72,25 +72,13 @@ enum BenchCases {
     }
 }
 
-/// Uniform random inputs for the benchmark (SplitMix64); the values do not matter, only that they
-/// are ordinary floats (no denormals or zeros that a kernel could skip).
+/// Uniform random inputs in [-1, 1) for the benchmark: the values do not matter, only that they are
+/// ordinary floats (no denormals or zeros that a kernel could skip).
 struct BenchRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 24) * 2 - 1
-    }
+    private var source: RandomSource
+    init(seed: UInt64) { source = RandomSource(seed: seed) }
 
     mutating func tensor(_ shape: [Int]) throws -> Tensor {
-        let count = try Shape.elementCount(shape, op: "bench")
-        var values = [Float](repeating: 0, count: count)
-        for i in 0..<count { values[i] = next() }
-        return try Tensor(shape: shape, scalars: values)
+        try Tensor.rand(shape, using: &source) * 2 - 1
     }
 }
