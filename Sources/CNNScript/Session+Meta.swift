@@ -62,7 +62,7 @@ extension Session {
             let cpu = cpuSeconds(), start = DispatchTime.now().uptimeNanoseconds
             try run(rest, file: "<stdin>", echo: .all)
             let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            output("CPU time: \(Self.duration(cpuSeconds() - cpu)), Wall time: \(Self.duration(wall))\n")
+            output("CPU time: \(Self.formatDuration(cpuSeconds() - cpu)), Wall time: \(Self.formatDuration(wall))\n")
         case "timeit": try timeit(rest, line: line, fail: fail)
         case "history":
             var shown = history
@@ -179,7 +179,7 @@ extension Session {
     // MARK: - :time, :timeit
 
     /// `850 ns`, `12.3 µs`, `4.56 ms`, `1.23 s`: three significant digits.
-    static func duration(_ seconds: Double) -> String {
+    public static func formatDuration(_ seconds: Double) -> String {
         let (value, unit): (Double, String)
         switch abs(seconds) {
         case ..<1e-6: (value, unit) = (seconds * 1e9, "ns")
@@ -242,8 +242,8 @@ extension Session {
         let mean = perLoop.reduce(0, +) / Double(runs)
         let deviation = runs > 1 ? (perLoop.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(runs - 1)).squareRoot() : 0
         let best = perLoop.min() ?? mean
-        output("\(Self.duration(mean)) ± \(Self.duration(deviation)) per loop (mean ± std. dev. of "
-               + "\(Self.count(runs, "run")), \(Self.count(number, "loop")) each); best \(Self.duration(best))\n")
+        output("\(Self.formatDuration(mean)) ± \(Self.formatDuration(deviation)) per loop (mean ± std. dev. of "
+               + "\(Self.count(runs, "run")), \(Self.count(number, "loop")) each); best \(Self.formatDuration(best))\n")
     }
 
     /// Runs parsed statements without echo, turning the interpreter's errors into `ScriptError`s.

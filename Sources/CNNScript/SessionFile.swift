@@ -213,7 +213,7 @@ enum SessionFile {
     }
 
     private static func integer(_ object: Any) -> Int? {
-        if object is Bool { return nil }
+        // (Foundation on Linux bridges JSON numbers as NSNumber, which also casts to Bool: no Bool test.)
         if let n = object as? Int { return n }
         if let d = object as? Double, let n = Int(exactly: d) { return n }
         return nil
