@@ -57,7 +57,9 @@ struct Transcript {
         session.output = { captured += $0 }
         defer { session.output = previousOutput }
         var total = 0.0
+        var ran = 0
         for statement in statements {
+            ran += 1
             captured = ""
             var failure: Error?
             let start = DispatchTime.now().uptimeNanoseconds
@@ -98,8 +100,9 @@ struct Transcript {
                 }
             }
         }
-        markdown += "\n---\n\n\(statements.count) statement\(statements.count == 1 ? "" : "s"), "
-            + "\(Session.formatDuration(total)) in all.\n"
+        let counted = ran == statements.count ? "\(ran)" : "\(ran) of \(statements.count)"
+        markdown += "\n---\n\n\(counted) statement\(statements.count == 1 ? "" : "s") ran in "
+            + "\(Session.formatDuration(total)).\n"
         guard write(markdown, to: outputPath) else { return 1 }
         return status
     }
