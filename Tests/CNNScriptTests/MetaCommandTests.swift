@@ -144,3 +144,24 @@ struct MetaCommandTests {
         #expect(try r.session.runMeta(":who") == .done)
     }
 }
+
+@Suite("meta-command completion")
+struct MetaCompletionTests {
+    @Test("':' lines complete command names, file names after :load/:save, variables after :del/:who")
+    func metaCompletion() throws {
+        let s = Session(output: { _ in })
+        try s.run("alpha = 1; alps = 2; beta = 3;", file: "<stdin>")
+        #expect(s.completions(for: ":ti") == ["time", "timeit"])
+        #expect(s.completions(for: ":hi") == ["history"])
+        #expect(s.completions(for: ":del al") == ["alpha", "alps"])
+        #expect(s.completions(for: ":who b") == ["beta"])
+        #expect(s.completions(for: ":save out.cnnsession al") == ["alpha", "alps"])
+        #expect(s.completions(for: ":help time").contains("timeit"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-metacomp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("saved_dir"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data().write(to: dir.appendingPathComponent("saved.cnnsession"))
+        #expect(s.completions(for: ":load \(dir.path)/sav") == ["saved.cnnsession", "saved_dir/"])
+        #expect(s.completions(for: ":quit x").isEmpty)
+    }
+}
