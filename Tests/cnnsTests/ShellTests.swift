@@ -118,6 +118,23 @@ struct ShellTests {
         #expect(shell.exitStatus() == 0)
     }
 
+    @Test("cnns -i FILE runs the script, then the shell continues with its variables",
+          .enabled(if: CNNS.languageIsReal, "awaits the language"))
+    func interactiveAfterScript() throws {
+        let state = try stateHome()
+        defer { try? FileManager.default.removeItem(at: state) }
+        let script = state.appendingPathComponent("setup.cnns")
+        try "x = 41\nprint(\"script ran\")\n".write(to: script, atomically: true, encoding: .utf8)
+        let shell = try TmuxShell(arguments: ["-i", script.path], environment: ["XDG_STATE_HOME": state.path, "TERM": "xterm-256color"])
+        defer { shell.close() }
+        #expect(shell.waitForPrompt(timeout: 30) && shell.lines.first == "script ran", "\(shell.screen())")
+        try shell.type("x + 1")
+        try shell.keys("Enter")
+        #expect(shell.waitUntil(timeout: 30) { $0.suffix(2) == ["Out[1]: 42", "cnns>"] }, "\(shell.screen())")
+        try shell.keys("C-d")
+        #expect(shell.exitStatus(timeout: 30) == 0)
+    }
+
     @Test("numbered results, meta-commands, Tab for labels, paths and meta-commands, Ctrl-R, history across runs",
           .enabled(if: CNNS.languageIsReal, "awaits the language"))
     func metaCompletionAndSearch() throws {
