@@ -32,7 +32,7 @@ extension Session {
         return candidates
     }
 
-    /// `:ti` → `:timeit`, `:time`; after `:load ` or `:save ` file names; after `:del `, `:who ` and
+    /// `:ti` → `:timeit`, `:time`; after `:load `, `:save ` or `:run ` file names; after `:del `, `:who ` and
     /// `:save FILE ` variable names; after `:help ` meta-commands and builtins.
     private func metaCompletions(_ prefix: String) -> [String] {
         let body = prefix.drop { $0.isWhitespace }.dropFirst()
@@ -43,7 +43,7 @@ extension Session {
             return Session.metaCommands.map(\.name).filter { $0.hasPrefix(command) }
         }
         switch command {
-        case "load" where words.count == 2, "save" where words.count == 2:
+        case "load" where words.count == 2, "save" where words.count == 2, "run" where words.count == 2:
             return Completion.files(matching: current)
         case "del", "who", "whos", "save":
             return globals.allNames.filter { $0.hasPrefix(current) }

@@ -20,6 +20,7 @@ extension Session {
         ("reset", ":reset", "forget every variable and numbered output (Out[n], _n, _)"),
         ("time", ":time STMT", "run STMT once and show its CPU and wall time"),
         ("timeit", ":timeit [-n LOOPS] [-r RUNS] STMT", "time STMT over many loops (adaptive, like %timeit): mean ± std. dev. and best"),
+        ("run", ":run FILE", "run a script in this session (like %run): its variables stay"),
         ("history", ":history [N]", "the last N (default all) lines of input history"),
         ("save", ":save FILE [NAME…]", "save the session's variables (or the named ones) to one file, atomically"),
         ("load", ":load FILE", "load variables saved by :save (replacing variables of the same names)"),
@@ -102,6 +103,17 @@ extension Session {
             for (n, value) in variables { globals.define(n, value) }
             let listed = variables.map(\.0).joined(separator: ", ")
             output("loaded \(Self.count(variables.count, "variable"))\(variables.isEmpty ? "" : ": " + listed) from \(path)\n")
+        case "run":
+            guard let path = words.first, words.count == 1 else { throw fail(":run: give one script, e.g. :run setup.cnns") }
+            let bytes: [UInt8]
+            do {
+                bytes = try readBytes(expand(path))
+            } catch let e as SessionFile.Failure {
+                throw fail(":run: cannot read \(path): \(e)")
+            }
+            // As `cnns FILE` reads it: a byte-order mark is not part of the program.
+            let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            try run(String(decoding: bytes[start...], as: UTF8.self), file: path, echo: .none)
         case "help", "?":
             try metaHelp(words.first, fail: fail)
         case "quit", "q", "exit":

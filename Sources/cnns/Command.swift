@@ -27,8 +27,8 @@ struct CNNSCommand: ParsableCommand {
 
             In the shell, Ctrl-C cancels the line being typed or the statement running, Ctrl-D on an \
             empty line exits, Tab completes and Ctrl-R searches the history. Lines starting with `:` are \
-            meta-commands (`:help` lists them: :who, :del, :reset, :time, :timeit, :history, :save, :load, \
-            :quit), in the shell and in piped input. The shell numbers results `Out[n]:` (read them back \
+            meta-commands (`:help` lists them: :who, :del, :reset, :time, :timeit, :run, :history, :save, \
+            :load, :quit), in the shell and in piped input. The shell numbers results `Out[n]:` (read them back \
             as `_n`; `_` is the last); piped output stays plain, without the labels. History is kept in $XDG_STATE_HOME/cnns/history \
             (default ~/.local/state/cnns/history).
 

@@ -140,6 +140,12 @@ struct MetaCommandTests {
         } catch let e as ScriptError {
             #expect(e.message.contains("did you mean ':who'"), "\(e.message)")
         }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-run-\(UUID().uuidString).cnns")
+        defer { try? FileManager.default.removeItem(at: script) }
+        try "\u{FEFF}ran = 6 * 7\nran\nprint(\"printed\")\n".write(to: script, atomically: true, encoding: .utf8)
+        #expect(try r.meta(":run \(script.path)") == "printed\n", "a script echoes nothing but what it prints")
+        #expect(r.session.globals.lookup("ran")?.asNumber == 42)
+        #expect(throws: ScriptError.self) { try r.meta(":run /nonexistent-\(UUID()).cnns") }
         #expect(try r.session.runMeta(":quit") == .quit)
         #expect(try r.session.runMeta(":who") == .done)
     }
