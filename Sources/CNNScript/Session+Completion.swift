@@ -7,6 +7,7 @@ extension Session {
     /// `x`; otherwise the labels of the function being called (`stride:`), variables, builtins and
     /// keywords. Each candidate is the whole word, to replace the partial one.
     public func completions(for prefix: String) -> [String] {
+        if Session.isMeta(prefix) { return metaCompletions(prefix) }
         let chars = Array(prefix)
         if let path = Completion.openString(chars) { return Completion.files(matching: path) }
         var start = chars.count
@@ -18,6 +19,9 @@ extension Session {
         var candidates: [String] = []
         if let callee = Completion.enclosingCall(Array(chars[..<start])) {
             candidates += labels(of: callee).filter { $0.hasPrefix(word) }.sorted()
+            // A typed start that begins a label of the call (`conv(x, k, st`) means that label: offer
+            // only the labels, so one Tab gives `stride:`; other names come back once no label fits.
+            if !word.isEmpty, !candidates.isEmpty { return candidates }
         }
         guard !word.isEmpty || !candidates.isEmpty else { return [] }
         var names = Set(globals.allNames)
@@ -26,6 +30,29 @@ extension Session {
         names.formUnion(TokenKind.keywords.keys.filter { $0.count > 2 })
         candidates += names.filter { $0.hasPrefix(word) && !word.isEmpty }.sorted()
         return candidates
+    }
+
+    /// `:ti` → `:timeit`, `:time`; after `:load `, `:save ` or `:run ` file names; after `:del `, `:who ` and
+    /// `:save FILE ` variable names; after `:help ` meta-commands and builtins.
+    private func metaCompletions(_ prefix: String) -> [String] {
+        let body = prefix.drop { $0.isWhitespace }.dropFirst()
+        let words = body.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        guard let command = words.first else { return [] }
+        let current = words.last ?? ""
+        if words.count == 1 {
+            return Session.metaCommands.map(\.name).filter { $0.hasPrefix(command) }
+        }
+        switch command {
+        case "load" where words.count == 2, "save" where words.count == 2, "run" where words.count == 2:
+            return Completion.files(matching: current)
+        case "del", "who", "whos", "save":
+            return globals.allNames.filter { $0.hasPrefix(current) }
+        case "help":
+            let names = Session.metaCommands.map(\.name) + Builtins.all.map(\.name)
+            return Set(names).filter { $0.hasPrefix(current) }.sorted()
+        default:
+            return []
+        }
     }
 
     private func labels(of callee: String) -> [String] {

@@ -21,6 +21,8 @@ public final class Session {
     var printedObject: AnyObject?
     /// `_`: the last value an expression statement printed.
     var lastValue: Value = .none
+    /// Numbered results: `Out[n]` in the shell, `_n` in the language (Session+Outputs.swift).
+    public var outputs = OutputHistory()
     /// The file being run, for functions defined in it.
     private(set) var currentFile = "<input>"
     let globals = Environment()

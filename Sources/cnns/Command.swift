@@ -16,6 +16,7 @@ struct CNNSCommand: ParsableCommand {
             cnns [<options>] <file.cnns> [<args>...]
             cnns [<options>] -e <code> [<args>...]
             cnns -i [<options>] <file.cnns> [<args>...]
+            cnns --transcript <out.md> [<options>] <file.cnns> [<args>...]
             cnns bench [--json] [--threads <n>] [<case>...]
             """,
         discussion: """
@@ -25,7 +26,10 @@ struct CNNSCommand: ParsableCommand {
             start with `#!/usr/bin/env cnns`. `cnns bench` runs the performance cases.
 
             In the shell, Ctrl-C cancels the line being typed or the statement running, Ctrl-D on an \
-            empty line exits, and Tab completes. History is kept in $XDG_STATE_HOME/cnns/history \
+            empty line exits, Tab completes and Ctrl-R searches the history. Lines starting with `:` are \
+            meta-commands (`:help` lists them: :who, :del, :reset, :time, :timeit, :run, :history, :save, \
+            :load, :quit), in the shell and in piped input. The shell numbers results `Out[n]:` (read them back \
+            as `_n`; `_` is the last); piped output stays plain, without the labels. History is kept in $XDG_STATE_HOME/cnns/history \
             (default ~/.local/state/cnns/history).
 
             Exit status: 0 success; 1 an error in a script, -e code or piped input, or a script that \
@@ -53,6 +57,11 @@ struct CNNSCommand: ParsableCommand {
     @Flag(help: "Scripts and piped input go on after an error (and exit with status 1 at the end).")
     var keepGoing = false
 
+    @Option(help: ArgumentHelp(
+        "Run the script statement by statement and write a Markdown transcript: each statement, its output and its time.",
+        valueName: "out.md"))
+    var transcript: String?
+
     /// The script and its arguments, or (with -e) just arguments. Captured verbatim from the first
     /// positional word on, so a script's own flags (`cnns train.cnns --epochs 3`) reach `args`.
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp(
@@ -76,6 +85,11 @@ struct CNNSCommand: ParsableCommand {
             throw ValidationError("unknown option '\(first)'")
         }
         if scriptAndArguments.first == "--" { scriptAndArguments.removeFirst() }
+        if transcript != nil {
+            if code != nil { throw ValidationError("--transcript records a script file, not -e code") }
+            if interactive { throw ValidationError("--transcript cannot be combined with -i") }
+            if scriptAndArguments.first == nil { throw ValidationError("--transcript needs a script: cnns --transcript out.md file.cnns") }
+        }
         if code == nil, scriptAndArguments.first == "-" {
             throw ValidationError("reading a script from '-' is not supported; pipe it: cnns < file.cnns")
         }

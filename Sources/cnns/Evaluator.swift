@@ -19,10 +19,25 @@ struct Evaluator {
     let errorColor: Bool
 
     func evaluate(_ entry: Entry, file: String, echo: EchoMode) -> Outcome {
+        outcome(file: file, line: entry.firstLine) {
+            try session.run(entry.source, file: file, firstLine: entry.firstLine, echo: echo)
+        }
+    }
+
+    /// Runs a meta-command line (`:who`, `:timeit …`) with Ctrl-C armed; `quit` is true after `:quit`.
+    func evaluateMeta(_ line: String, history: [String]) -> (outcome: Outcome, quit: Bool) {
+        var quit = false
+        let result = outcome(file: "<stdin>", line: 1) {
+            quit = try session.runMeta(line, history: history) == .quit
+        }
+        return (result, quit)
+    }
+
+    private func outcome(file: String, line: Int, _ body: () throws -> Void) -> Outcome {
         var failure: Error?
         let interrupted = Interrupts.guarding {
             do {
-                try session.run(entry.source, file: file, firstLine: entry.firstLine, echo: echo)
+                try body()
             } catch {
                 failure = error
             }
@@ -37,7 +52,7 @@ struct Evaluator {
             return interrupted ? .cancelled : .failed
         case let error?:
             // The language reports its errors as ScriptError; anything else still gets a place.
-            FileDescriptorWriter.standardError.write("\(file):\(entry.firstLine): error: \(error)\n")
+            FileDescriptorWriter.standardError.write("\(file):\(line): error: \(error)\n")
             return interrupted ? .cancelled : .failed
         }
     }
@@ -70,7 +85,12 @@ struct ReadEvalPrintLoop {
             // Each shell entry is numbered from 1, as Python's `<stdin>` is; piped lines keep their
             // line numbers so errors point into the piped file.
             let numbered = interactive ? Entry(source: entry.source, firstLine: 1) : entry
-            switch evaluator.evaluate(numbered, file: "<stdin>", echo: .all) {
+            return handle(evaluator.evaluate(numbered, file: "<stdin>", echo: .all))
+        }
+
+        /// What an outcome means for the loop: an exit status when it must stop.
+        func handle(_ outcome: Evaluator.Outcome) -> Int32? {
+            switch outcome {
             case .ok:
                 return nil
             case .failed:
@@ -103,6 +123,14 @@ struct ReadEvalPrintLoop {
             case .line(let line):
                 lineNumber += 1
                 editor.remember(line)
+                // Meta-commands (`:who`, `:timeit x + 1`) are whole lines outside any open entry.
+                if !buffer.isOpen, Session.isMeta(line) {
+                    refreshPresentation()
+                    let (outcome, quit) = evaluator.evaluateMeta(line, history: editor.historyEntries)
+                    if let status = handle(outcome) { return status }
+                    if quit { return !interactive && failed ? 1 : 0 }
+                    continue
+                }
                 if let entry = buffer.add(line, number: lineNumber), let status = run(entry) {
                     return status
                 }

@@ -20,6 +20,21 @@ final class LineEditor {
     let interactive: Bool
     private let history: HistoryFile?
     private var lastRemembered: String?
+    /// What `remember` kept when reading a pipe (for `:history`; nothing is saved to disk then).
+    private var pipedLines: [String] = []
+
+    /// The input history, oldest first: on a terminal every entry libedit holds (earlier sessions
+    /// included, deduplicated as `remember` stores them), from a pipe the lines read so far.
+    var historyEntries: [String] {
+        guard interactive else { return pipedLines }
+        var entries: [String] = []
+        for i in 0..<Int(history_length) {
+            if let entry = history_get(history_base + Int32(i)), let text = entry.pointee.line {
+                entries.append(String(cString: text))
+            }
+        }
+        return entries
+    }
 
     /// The completer the C callback reaches; libedit's callbacks carry no context pointer.
     fileprivate static var completer: ((String) -> [String])?
@@ -53,6 +68,9 @@ final class LineEditor {
         rl_basic_word_break_characters = UnsafePointer(strdup(" \t\n\"'`\\@$><=;|&{}()[],+-*/%^!~:.#"))
         rl_completion_append_character = 0
         rl_attempted_completion_function = completeWord
+        // Ctrl-R searches the history backwards as the user types, as in bash (libedit's emacs map
+        // binds ^R to redisplay otherwise).
+        _ = rl_parse_and_bind("bind ^R em-inc-search-prev")
 
         if let history, history.isUsable {
             _ = read_history(history.path)
@@ -81,13 +99,25 @@ final class LineEditor {
         return .line(String(cString: raw))
     }
 
-    /// Adds a typed line to the history, unless it is blank or repeats the previous entry, and saves
+    /// Adds a typed line to the history, unless it is blank or repeats the previous entry (an older
+    /// copy of it is removed), and saves
     /// the history file at once so a closed terminal loses nothing. The whole (stifled, at most
     /// `HistoryFile.maximumEntries`) list is rewritten: libedit's `append_history` writes one entry too
     /// many (20221030), which would double every line.
     func remember(_ line: String) {
-        guard interactive, !line.allSatisfy(\.isWhitespace), line != lastRemembered else { return }
+        guard !line.allSatisfy(\.isWhitespace), line != lastRemembered else { return }
         lastRemembered = line
+        guard interactive else {
+            pipedLines.append(line)
+            return
+        }
+        // History keeps each line once, at its newest place (bash's erasedups): an earlier copy is
+        // dropped, so Up and Ctrl-R walk distinct entries across sessions.
+        let earlier = historyEntries
+        if earlier.contains(line) {
+            clear_history()
+            for entry in earlier where entry != line { _ = add_history(entry) }
+        }
         _ = add_history(line)
         if let history, history.isUsable {
             _ = write_history(history.path)

@@ -27,6 +27,17 @@ struct Runner {
         var status: Int32 = 0
         if let code = command.code {
             status = finish(evaluator.evaluate(Entry(source: code, firstLine: 1), file: "<-e>", echo: .last))
+        } else if let path = command.scriptPath, let outputPath = command.transcript {
+            // A transcript is a document: plain text at a fixed width, no colour, no redrawing.
+            session.presentation = Presentation(color: false, unicode: presentation.unicode, width: 100, live: false)
+            do {
+                let text = try readSourceFile(path)
+                return Transcript(session: session, keepGoing: command.keepGoing)
+                    .run(script: text, path: path, outputPath: outputPath)
+            } catch {
+                FileDescriptorWriter.standardError.write("cnns: cannot read \(path): \(error)\n")
+                return 1
+            }
         } else if let path = command.scriptPath {
             status = runScript(path, evaluator: evaluator)
         }
@@ -42,8 +53,9 @@ struct Runner {
             historyFile: HistoryFile(environment: terminal.environment),
             completer: { session.completions(for: $0) })
         if shell {
+            session.outputs.numbered = true
             FileDescriptorWriter.standardOutput.write(
-                "cnns \(cnnsVersion): help() lists what there is; Tab completes; Ctrl-D exits.\n")
+                "cnns \(cnnsVersion): help() lists what there is; :help the meta-commands; Tab completes; Ctrl-D exits.\n")
         }
         var loop = ReadEvalPrintLoop(editor: editor, evaluator: evaluator, keepGoing: command.keepGoing)
         if shell {

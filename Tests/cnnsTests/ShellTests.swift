@@ -83,7 +83,7 @@ struct ShellTests {
 
         try shell.type("1 + 2")
         try shell.keys("Enter")
-        #expect(shell.waitUntil { $0.suffix(2) == ["3", "cnns>"] }, "\(shell.screen())")
+        #expect(shell.waitUntil { $0.suffix(2) == ["Out[1]: 3", "cnns>"] }, "\(shell.screen())")
 
         try shell.type("y = [1,")
         try shell.keys("Enter")
@@ -116,5 +116,90 @@ struct ShellTests {
         #expect(shell.waitUntil { $0.suffix(2) == ["still here", "cnns>"] }, "\(shell.screen())")
         try shell.keys("C-d")
         #expect(shell.exitStatus() == 0)
+    }
+
+    @Test("cnns -i FILE runs the script, then the shell continues with its variables",
+          .enabled(if: CNNS.languageIsReal, "awaits the language"))
+    func interactiveAfterScript() throws {
+        let state = try stateHome()
+        defer { try? FileManager.default.removeItem(at: state) }
+        let script = state.appendingPathComponent("setup.cnns")
+        try "x = 41\nprint(\"script ran\")\n".write(to: script, atomically: true, encoding: .utf8)
+        let shell = try TmuxShell(arguments: ["-i", script.path], environment: ["XDG_STATE_HOME": state.path, "TERM": "xterm-256color"])
+        defer { shell.close() }
+        #expect(shell.waitForPrompt(timeout: 30) && shell.lines.first == "script ran", "\(shell.screen())")
+        try shell.type("x + 1")
+        try shell.keys("Enter")
+        #expect(shell.waitUntil(timeout: 30) { $0.suffix(2) == ["Out[1]: 42", "cnns>"] }, "\(shell.screen())")
+        try shell.keys("C-d")
+        #expect(shell.exitStatus(timeout: 30) == 0)
+    }
+
+    @Test("numbered results, meta-commands, Tab for labels, paths and meta-commands, Ctrl-R, history across runs",
+          .enabled(if: CNNS.languageIsReal, "awaits the language"))
+    func metaCompletionAndSearch() throws {
+        let state = try stateHome()
+        defer { try? FileManager.default.removeItem(at: state) }
+        let files = try CNNS.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: files) }
+        try Data().write(to: files.appendingPathComponent("training_set.npy"))
+        let environment: [String: String?] = ["XDG_STATE_HOME": state.path, "TERM": "xterm-256color"]
+        let shell = try TmuxShell(environment: environment)
+        defer { shell.close() }
+        #expect(shell.waitForPrompt(), "no prompt:\n\(shell.screen())")
+
+        func enter(_ text: String, until condition: @escaping ([String]) -> Bool, _ what: String) throws {
+            try shell.type(text)
+            try shell.keys("Enter")
+            #expect(shell.waitUntil(timeout: 30, condition), "\(what):\n\(shell.screen())")
+        }
+        func complete(_ text: String, to expected: String, _ what: String) throws {
+            try shell.type(text)
+            try shell.keys("Tab")
+            #expect(shell.waitUntil(timeout: 30) { $0.last == "cnns> " + expected }, "\(what):\n\(shell.screen())")
+            try shell.keys("C-u")
+            #expect(shell.waitUntil(timeout: 30) { $0.last == "cnns>" })
+        }
+
+        try enter("a = 5", until: { $0.suffix(2) == ["cnns> a = 5", "cnns>"] }, "assignment")
+        try enter("1 + 2", until: { $0.suffix(2) == ["Out[1]: 3", "cnns>"] }, "results are numbered")
+        try enter("_1 * 10", until: { $0.suffix(2) == ["Out[2]: 30", "cnns>"] }, "_n reads result n")
+        try enter("a = 5", until: { $0.suffix(2) == ["cnns> a = 5", "cnns>"] }, "repeated entry")
+        try enter(":who", until: { $0.suffix(3).first?.hasPrefix("name") == true && $0.suffix(2).first?.hasPrefix("a ") == true },
+                  ":who lists the variable")
+
+        try complete("conv(x, k, st", to: "conv(x, k, stride:", "Tab completes the label of the call")
+        try complete("load(\"\(files.path)/trai", to: "load(\"\(files.path)/training_set.npy", "Tab completes a path in a string")
+        try complete("a.sh", to: "a.sh", "a number has no members")
+        try complete(":hist", to: ":history", "Tab completes a meta-command")
+        try complete("linsp", to: "linspace", "Tab completes a builtin")
+
+        try shell.type("half typed")
+        try shell.keys("C-c")
+        #expect(shell.waitUntil(timeout: 30) { $0.last == "cnns>" && $0.contains { $0.hasPrefix("cnns> half typed") } }, "\(shell.screen())")
+        try shell.keys("C-d")
+        #expect(shell.exitStatus(timeout: 30) == 0, "\(shell.screen())")
+
+        // History is deduplicated (a line keeps only its newest place) and kept for the next run.
+        let file = state.appendingPathComponent("cnns/history")
+        let entries = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
+            .filter { !$0.hasPrefix("_HiStOrY_") }.map { $0.replacingOccurrences(of: "\\040", with: " ") }  // libedit's vis(3)
+        #expect(entries == ["1 + 2", "_1 * 10", "a = 5", ":who"], "\(entries)")
+
+        let again = try TmuxShell(environment: environment)
+        defer { again.close() }
+        #expect(again.waitForPrompt(), "\(again.screen())")
+        // Ctrl-R finds the newest entry containing what is typed; Enter runs it.
+        try again.keys("C-r")
+        try again.type("1 +")
+        #expect(again.waitUntil(timeout: 30) { $0.contains { $0.contains("1 + 2") } }, "Ctrl-R shows the match:\n\(again.screen())")
+        try again.keys("Enter")
+        #expect(again.waitUntil(timeout: 30) { $0.suffix(2) == ["Out[1]: 3", "cnns>"] }, "Ctrl-R then Enter runs it:\n\(again.screen())")
+        try again.keys("Up")
+        #expect(again.waitUntil(timeout: 30) { $0.last == "cnns> 1 + 2" }, "\(again.screen())")
+        try again.keys("C-u")
+        try again.type(":quit")
+        try again.keys("Enter")
+        #expect(again.exitStatus(timeout: 30) == 0, ":quit exits 0:\n\(again.screen())")
     }
 }

@@ -36,7 +36,8 @@ final class Interpreter {
                 // A builtin that printed its result itself (evaluate) is not echoed a second time.
                 if case .object(let o) = value, o === session.printedObject { shown = false }
                 if shown, !value.isNone {
-                    emit(display(value, quoted: true))
+                    let number = session.outputs.record(value)
+                    emit(session.outputs.label(number, display(value, quoted: true)))
                     session.lastValue = value
                 }
             default:
@@ -360,6 +361,8 @@ final class Interpreter {
     private func lookup(_ name: String, at pos: SourcePos, _ env: Environment) throws -> Value {
         if name == "_" { return session.lastValue }
         if let v = env.lookup(name) { return v }
+        // `_3` is Out[3] unless the program named a variable so (looked up first, so never clobbered).
+        if let out = session.outputs.value(named: name) { return out }
         if let b = Builtins.byName[name] { return .function(Function(.builtin(b))) }
         if let c = Constants.value(name, session) { return c }
         var message = "unknown name '\(name)'"

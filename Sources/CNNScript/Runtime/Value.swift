@@ -191,6 +191,13 @@ final class Environment {
     /// Assignment always binds in the innermost scope, like Python without `global`.
     func define(_ name: String, _ value: Value) { values[name] = value }
 
+    /// Forgets a name (`:del`); returns false when it was not bound here.
+    @discardableResult
+    func remove(_ name: String) -> Bool { values.removeValue(forKey: name) != nil }
+
+    /// Forgets every name bound here (`:reset`).
+    func removeAll() { values = [:] }
+
     var allNames: [String] {
         var names = Set(values.keys)
         if let p = parent { names.formUnion(p.allNames) }

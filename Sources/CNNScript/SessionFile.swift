@@ -1,0 +1,251 @@
+import CNNKit
+import Foundation
+
+/// The file `:save` writes and `:load` reads: a whole session (its variables) in one self-describing
+/// file. Layout (all integers little-endian):
+///
+///     bytes 0..<8    magic "CNNSSES1" (the 1 is the format version)
+///     bytes 8..<16   UInt64 M, the byte length of the manifest
+///     bytes 16..<16+M  the manifest: UTF-8 JSON
+///     the rest       the data section: float32 tensor values, row-major, one blob per tensor
+///
+/// The manifest is `{"format": "cnns-session", "version": 1, "variables": [[name, value], …]}` where a
+/// value is `{"kind": "none"}`, `{"kind": "bool", "value": true}`, `{"kind": "number", "value": "0.1"}`
+/// (a string, so nan and inf survive and the shortest decimal form round-trips exactly),
+/// `{"kind": "string", "value": "…"}`, `{"kind": "list", "items": [value, …]}` or
+/// `{"kind": "tensor", "shape": [2, 3], "offset": 0, "requires_grad": false}` (`offset` in bytes into
+/// the data section). Models, functions and other objects are not stored (yet): saving them is an
+/// error that names them.
+///
+/// A session file is untrusted input. Reading checks the whole manifest first — kinds, names, nesting,
+/// shapes against `Shape.maxElements`, every blob inside the data section and no two blobs
+/// overlapping (so a small file cannot expand into a huge session) — and only then builds tensors.
+enum SessionFile {
+    static let magic = Array("CNNSSES1".utf8)
+    static let headerSize = 16
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    // MARK: - Writing
+
+    /// The bytes of a file holding `variables` (in the given order). Throws `Failure` naming the first
+    /// value that cannot be stored.
+    static func encode(_ variables: [(String, Value)]) throws -> [UInt8] {
+        var data: [UInt8] = []
+        var entries: [Any] = []
+        for (name, value) in variables {
+            entries.append([name, try manifestValue(value, name: name, data: &data)])
+        }
+        let manifest: [String: Any] = ["format": "cnns-session", "version": 1, "variables": entries]
+        let json = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
+        var bytes = magic
+        bytes.reserveCapacity(headerSize + json.count + data.count)
+        var length = UInt64(json.count).littleEndian
+        withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: json)
+        bytes.append(contentsOf: data)
+        return bytes
+    }
+
+    private static func manifestValue(_ value: Value, name: String, data: inout [UInt8]) throws -> Any {
+        switch value {
+        case .none: return ["kind": "none"]
+        case .bool(let b): return ["kind": "bool", "value": b]
+        case .number(let n): return ["kind": "number", "value": "\(n)"]
+        case .string(let s): return ["kind": "string", "value": s]
+        case .tensor(let t): return tensorEntry(t, requiresGrad: false, data: &data)
+        case .variable(let v): return tensorEntry(v.value, requiresGrad: v.requiresGrad, data: &data)
+        case .list(let items):
+            return ["kind": "list", "items": try items.map { try manifestValue($0, name: name, data: &data) }]
+        case .function, .object:
+            throw Failure("\(value.typeName) '\(name)' cannot be saved yet (tensors, numbers, strings, bools and lists can)")
+        }
+    }
+
+    private static func tensorEntry(_ t: Tensor, requiresGrad: Bool, data: inout [UInt8]) -> Any {
+        let offset = data.count
+        t.scalars.withUnsafeBufferPointer { buffer in
+            for f in buffer {
+                var bits = f.bitPattern.littleEndian
+                withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
+            }
+        }
+        return ["kind": "tensor", "shape": t.shape, "offset": offset, "requires_grad": requiresGrad] as [String: Any]
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to disk,
+    /// then renamed over `path`, so a crash leaves either the old file or the new one, never half.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let base = (path as NSString).lastPathComponent
+        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(base).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure("cannot write \(path): \(String(cString: strerror(errno)))") }
+        var written = 0
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress?.advanced(by: written), raw.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                written += n
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw Failure("cannot write \(path): \(failure)")
+        }
+    }
+
+    // MARK: - Reading
+
+    /// A checked manifest value: everything about it is known valid, but no tensor exists yet.
+    private indirect enum Plan {
+        case none, bool(Bool), number(Double), string(String), list([Plan])
+        case tensor(shape: [Int], offset: Int, count: Int, requiresGrad: Bool)
+    }
+
+    /// The variables stored in `bytes`, in file order. Throws `Failure` saying what is wrong.
+    static func decode(_ bytes: [UInt8]) throws -> [(String, Value)] {
+        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else {
+            throw Failure("not a cnns session file (it does not start with CNNSSES1)")
+        }
+        var length: UInt64 = 0
+        for i in (8..<16).reversed() { length = length << 8 | UInt64(bytes[i]) }
+        guard length <= UInt64(bytes.count - headerSize) else {
+            throw Failure("the manifest claims \(length) bytes but the file has \(bytes.count - headerSize) after the header")
+        }
+        let dataStart = headerSize + Int(length)
+        let dataSize = bytes.count - dataStart
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(bytes[headerSize..<dataStart]))
+        } catch {
+            throw Failure("the manifest is not valid JSON")
+        }
+        guard let manifest = object as? [String: Any], manifest["format"] as? String == "cnns-session" else {
+            throw Failure("the manifest is not a cnns-session manifest")
+        }
+        guard let version = manifest["version"] as? Int, version == 1 else {
+            throw Failure("unsupported session format version \(manifest["version"].map { "\($0)" } ?? "(missing)") (this cnns reads 1)")
+        }
+        guard let entries = manifest["variables"] as? [Any] else { throw Failure("the manifest has no variables list") }
+
+        var plans: [(String, Plan)] = []
+        var names = Set<String>()
+        var blobs: [(offset: Int, bytes: Int, name: String)] = []
+        for entry in entries {
+            guard let pair = entry as? [Any], pair.count == 2, let name = pair[0] as? String else {
+                throw Failure("a variable entry is not a [name, value] pair")
+            }
+            guard isIdentifier(name) else { throw Failure("'\(name)' is not a valid variable name") }
+            guard names.insert(name).inserted else { throw Failure("variable '\(name)' appears twice") }
+            plans.append((name, try plan(pair[1], name: name, depth: 0, dataSize: dataSize, blobs: &blobs)))
+        }
+        // Blobs must not share bytes: otherwise a tiny file could name one blob a million times.
+        var end = 0
+        for blob in blobs.sorted(by: { $0.offset < $1.offset }) where blob.bytes > 0 {
+            guard blob.offset >= end else { throw Failure("tensor '\(blob.name)' overlaps another tensor's data") }
+            end = blob.offset + blob.bytes
+        }
+        return try plans.map { ($0.0, try build($0.1, bytes, dataStart: dataStart)) }
+    }
+
+    private static func plan(_ object: Any, name: String, depth: Int, dataSize: Int,
+                             blobs: inout [(offset: Int, bytes: Int, name: String)]) throws -> Plan {
+        guard depth <= Value.maxNesting else { throw Failure("'\(name)' nests lists more than \(Value.maxNesting) deep") }
+        guard let dict = object as? [String: Any], let kind = dict["kind"] as? String else {
+            throw Failure("'\(name)': a value without a kind")
+        }
+        switch kind {
+        case "none":
+            return .none
+        case "bool":
+            guard let b = dict["value"] as? Bool else { throw Failure("'\(name)': a bool without a true/false value") }
+            return .bool(b)
+        case "number":
+            guard let text = dict["value"] as? String, let n = Double(text) else {
+                throw Failure("'\(name)': a number whose value is not a decimal string")
+            }
+            return .number(n)
+        case "string":
+            guard let s = dict["value"] as? String else { throw Failure("'\(name)': a string without a value") }
+            return .string(s)
+        case "list":
+            guard let items = dict["items"] as? [Any] else { throw Failure("'\(name)': a list without items") }
+            return .list(try items.map { try plan($0, name: name, depth: depth + 1, dataSize: dataSize, blobs: &blobs) })
+        case "tensor":
+            guard let rawShape = dict["shape"] as? [Any], rawShape.count <= 16 else {
+                throw Failure("'\(name)': a tensor without a shape of at most 16 dimensions")
+            }
+            let shape = try rawShape.map { item -> Int in
+                guard let n = integer(item), n >= 0 else { throw Failure("'\(name)': shape \(rawShape) has a dimension that is not a count") }
+                return n
+            }
+            let count: Int
+            do {
+                count = try Shape.elementCount(shape, op: ":load")
+            } catch {
+                throw Failure("'\(name)': \(error)")
+            }
+            guard let offset = dict["offset"].flatMap(integer), offset >= 0 else {
+                throw Failure("'\(name)': a tensor without a byte offset")
+            }
+            let size = count * 4
+            guard offset <= dataSize, size <= dataSize - offset else {
+                throw Failure("'\(name)': tensor \(Value.shapeText(shape)) needs bytes \(offset)..<\(offset + size) but the data section has \(dataSize)")
+            }
+            let requiresGrad = dict["requires_grad"] as? Bool ?? false
+            blobs.append((offset, size, name))
+            return .tensor(shape: shape, offset: offset, count: count, requiresGrad: requiresGrad)
+        default:
+            throw Failure("'\(name)': unknown kind '\(kind)' (this cnns reads none, bool, number, string, list, tensor)")
+        }
+    }
+
+    private static func integer(_ object: Any) -> Int? {
+        // (Foundation on Linux bridges JSON numbers as NSNumber, which also casts to Bool: no Bool test.)
+        if let n = object as? Int { return n }
+        if let d = object as? Double, let n = Int(exactly: d) { return n }
+        return nil
+    }
+
+    private static func build(_ plan: Plan, _ bytes: [UInt8], dataStart: Int) throws -> Value {
+        switch plan {
+        case .none: return .none
+        case .bool(let b): return .bool(b)
+        case .number(let n): return .number(n)
+        case .string(let s): return .string(s)
+        case .list(let items): return .list(try items.map { try build($0, bytes, dataStart: dataStart) })
+        case .tensor(let shape, let offset, let count, let requiresGrad):
+            var scalars = [Float](repeating: 0, count: count)
+            bytes.withUnsafeBufferPointer { source in
+                scalars.withUnsafeMutableBufferPointer { target in
+                    let start = dataStart + offset
+                    for i in 0..<count {
+                        let p = start + 4 * i
+                        let bits = UInt32(source[p]) | UInt32(source[p + 1]) << 8 | UInt32(source[p + 2]) << 16 | UInt32(source[p + 3]) << 24
+                        target[i] = Float(bitPattern: bits)
+                    }
+                }
+            }
+            let tensor = try Tensor(shape: shape, scalars: scalars)
+            return requiresGrad ? .variable(Variable(tensor, requiresGrad: true)) : .tensor(tensor)
+        }
+    }
+
+    /// A name the language could have bound: a letter or `_`, then letters, digits, `_`; not a keyword.
+    static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.first, first.isLetter || first == "_", name.count <= 256 else { return false }
+        return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && TokenKind.keywords[name] == nil
+    }
+}

@@ -1,0 +1,190 @@
+@testable import CNNScript
+import CNNKit
+import Foundation
+import Testing
+
+/// `:save` / `:load`: the whole session in one file, round trips exactly, and hostile files are refused
+/// with a message before anything is defined.
+@Suite("meta-commands: session files")
+struct MetaSessionFileTests {
+    private func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-meta-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    private func session() -> Session { Session(output: { _ in }) }
+
+    /// A session file from a manifest's JSON text and a data section.
+    private func file(_ json: String, data: [UInt8] = [], length: UInt64? = nil) -> [UInt8] {
+        var bytes = Array("CNNSSES1".utf8)
+        var n = (length ?? UInt64(json.utf8.count)).littleEndian
+        withUnsafeBytes(of: &n) { bytes.append(contentsOf: $0) }
+        return bytes + Array(json.utf8) + data
+    }
+
+    private func manifest(_ variables: String) -> String {
+        "{\"format\": \"cnns-session\", \"version\": 1, \"variables\": [\(variables)]}"
+    }
+
+    @Test("save then load restores tensors bit for bit, gradients flags, numbers (nan, inf), strings, bools, lists")
+    func roundTrip() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var generator = SystemRandomNumberGenerator()
+        for trial in 0..<5 {
+            let shape = (0..<Int.random(in: 0...3, using: &generator)).map { _ in Int.random(in: 0...4, using: &generator) }
+            let count = shape.reduce(1, *)
+            var scalars = (0..<count).map { _ in Float.random(in: -1e3...1e3, using: &generator) }
+            if count > 1 { scalars[0] = .nan; scalars[1] = -.infinity }
+            let tensor = try Tensor(shape: shape, scalars: scalars)
+            let a = session()
+            a.globals.define("t", .tensor(tensor))
+            a.globals.define("p", .variable(Variable(try Tensor(shape: [2], scalars: [1.5, -2]), requiresGrad: true)))
+            a.globals.define("n", .number([0.1, .nan, -.infinity, 1e300, -0.0][trial]))
+            a.globals.define("s", .string("héllo \"wörld\"\n\t✓"))
+            a.globals.define("b", .bool(trial % 2 == 0))
+            a.globals.define("nothing", .none)
+            a.globals.define("l", .list([.number(1), .list([.string("x"), .tensor(tensor)]), .bool(false)]))
+            let path = dir.appendingPathComponent("s\(trial).cnnsession").path
+            _ = try a.runMeta(":save \(path)")
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            #expect(!names.contains { $0.contains(".tmp-") }, "no temporary file is left: \(names)")
+
+            let b = session()
+            b.globals.define("t", .number(99))  // replaced by the loaded value
+            b.globals.define("kept", .number(7))  // untouched
+            _ = try b.runMeta(":load \(path)")
+            guard case .tensor(let loaded)? = b.globals.lookup("t") else { Issue.record("t is not a tensor"); continue }
+            #expect(loaded.shape == shape)
+            #expect(loaded.scalars.map(\.bitPattern) == scalars.map(\.bitPattern), "values must be bit-exact")
+            guard case .variable(let p)? = b.globals.lookup("p") else { Issue.record("p lost its gradient flag"); continue }
+            #expect(p.requiresGrad && p.value.scalars == [1.5, -2])
+            let n = b.globals.lookup("n")?.asNumber ?? 0
+            let expected = [0.1, .nan, -.infinity, 1e300, -0.0][trial]
+            #expect(n.bitPattern == expected.bitPattern || (n.isNaN && expected.isNaN))
+            guard case .string("héllo \"wörld\"\n\t✓")? = b.globals.lookup("s") else { Issue.record("string"); continue }
+            guard case .bool(trial % 2 == 0)? = b.globals.lookup("b") else { Issue.record("bool"); continue }
+            guard case .none? = b.globals.lookup("nothing") else { Issue.record("none"); continue }
+            guard case .list(let items)? = b.globals.lookup("l"), items.count == 3,
+                  case .list(let inner) = items[1], case .tensor(let t2) = inner[1] else { Issue.record("list"); continue }
+            #expect(t2.scalars.map(\.bitPattern) == scalars.map(\.bitPattern))
+            #expect(b.globals.lookup("kept")?.asNumber == 7)
+        }
+    }
+
+    @Test(":save FILE NAMES saves only those; models and functions are refused by name; nothing is written then")
+    func selectionAndRefusals() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = session()
+        try s.run("x = [1, 2]; net = Sequential(Dense(2, 2)); f = fn(a) { a };", file: "<stdin>")
+        let path = dir.appendingPathComponent("part.cnnsession").path
+        _ = try s.runMeta(":save \(path) x")
+        let loaded = session()
+        _ = try loaded.runMeta(":load \(path)")
+        #expect(loaded.globals.allNames == ["x"])
+
+        let whole = dir.appendingPathComponent("whole.cnnsession").path
+        do {
+            _ = try s.runMeta(":save \(whole)")
+            Issue.record("a session with a function and a model must not save silently")
+        } catch let e as ScriptError {
+            #expect(e.message.contains("cannot be saved yet") && e.message.contains("'f'"), "\(e.message)")
+        }
+        do {
+            _ = try s.runMeta(":save \(whole) net")
+            Issue.record("a model must be refused")
+        } catch let e as ScriptError {
+            #expect(e.message == ":save: model 'net' cannot be saved yet (tensors, numbers, strings, bools and lists can)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: whole))
+        #expect(throws: ScriptError.self) { try s.runMeta(":save \(whole) missing_name") }
+        #expect(throws: ScriptError.self) { try s.runMeta(":save /nonexistent-dir-\(UUID())/x.cnnsession x") }
+        #expect(throws: ScriptError.self) { try s.runMeta(":load /nonexistent-\(UUID()).cnnsession") }
+    }
+
+    @Test("malformed session files are refused with a reason, and define nothing", arguments: [
+        ("empty", "", "not a cnns session file"),
+        ("magic", "NOTSESS1\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}{}", "not a cnns session file"),
+    ])
+    func malformedText(_ label: String, _ content: String, _ reason: String) throws {
+        try expectRefused(Array(content.utf8), reason, label)
+    }
+
+    @Test("malformed manifests and data are refused before any tensor is made")
+    func malformedManifests() throws {
+        let tensor = #"{"kind": "tensor", "shape": [2], "offset": 0}"#
+        let eight = [UInt8](repeating: 0, count: 8)
+        let open = String(repeating: #"{"kind": "list", "items": ["#, count: 120)
+        let deep = #"["a", "# + open + #"{"kind": "none"}"# + String(repeating: "]}", count: 120) + "]"
+        let cases: [(String, [UInt8], String)] = [
+            ("length past the end", file(manifest(""), length: 1 << 40), "manifest claims"),
+            ("not JSON", file("{not json"), "not valid JSON"),
+            ("wrong format", file(#"{"format": "other", "version": 1, "variables": []}"#), "not a cnns-session manifest"),
+            ("future version", file(#"{"format": "cnns-session", "version": 2, "variables": []}"#), "version 2"),
+            ("unknown kind", file(manifest(#"["a", {"kind": "model"}]"#)), "unknown kind 'model'"),
+            ("bad name", file(manifest(#"["1x", {"kind": "none"}]"#)), "not a valid variable name"),
+            ("keyword name", file(manifest(#"["if", {"kind": "none"}]"#)), "not a valid variable name"),
+            ("duplicate", file(manifest(#"["a", {"kind": "none"}], ["a", {"kind": "none"}]"#)), "appears twice"),
+            ("not a pair", file(manifest(#"["a"]"#)), "[name, value] pair"),
+            ("number text", file(manifest(#"["a", {"kind": "number", "value": "lots"}]"#)), "decimal string"),
+            ("out of range", file(manifest(#"["a", \#(tensor)]"#), data: [0, 0, 0, 0]), "data section has 4"),
+            ("huge offset", file(manifest(#"["a", {"kind": "tensor", "shape": [1], "offset": 9223372036854775800}]"#), data: eight), "data section"),
+            ("huge shape", file(manifest(#"["a", {"kind": "tensor", "shape": [65536, 65536, 65536], "offset": 0}]"#), data: eight), "too many elements"),
+            ("negative dim", file(manifest(#"["a", {"kind": "tensor", "shape": [-2], "offset": 0}]"#), data: eight), "not a count"),
+            ("overlap", file(manifest(#"["a", \#(tensor)], ["b", \#(tensor)]"#), data: eight), "overlaps"),
+            ("too deep", file(manifest(deep)), "nests lists"),
+        ]
+        for (label, bytes, reason) in cases { try expectRefused(bytes, reason, label) }
+    }
+
+    private func expectRefused(_ bytes: [UInt8], _ reason: String, _ label: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("bad.cnnsession")
+        try Data(bytes).write(to: path)
+        let s = session()
+        do {
+            _ = try s.runMeta(":load \(path.path)")
+            Issue.record("\(label): loaded a malformed file", sourceLocation: sourceLocation)
+        } catch let e as ScriptError {
+            #expect(e.message.hasPrefix(":load: ") && e.message.contains(reason), "\(label): \(e.message)",
+                    sourceLocation: sourceLocation)
+        }
+        #expect(s.globals.allNames.isEmpty, "\(label): nothing may be defined", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite("statement splitting")
+struct StatementSplitTests {
+    @Test("statements keep their lines and the comments above them; multi-line statements stay whole")
+    func split() throws {
+        let source = """
+            # setup
+            x = 1
+
+            fn f(a) {
+              a + 1
+            }
+            if x > 0 {
+              print("pos")
+            }
+            else {
+              print("neg")
+            }
+            y = [1,
+                 2]; z = 3
+            # trailing comment
+            """
+        let statements = try Session.splitStatements(source)
+        #expect(statements.map(\.line) == [1, 4, 7, 13])
+        #expect(statements[0].text == "# setup\nx = 1")
+        #expect(statements[1].text == "fn f(a) {\n  a + 1\n}")
+        #expect(statements[2].text.hasPrefix("if x > 0 {") && statements[2].text.hasSuffix("print(\"neg\")\n}"))
+        #expect(statements[3].text == "y = [1,\n     2]; z = 3", "a trailing comment is no statement")
+        #expect(try Session.splitStatements("").isEmpty)
+        #expect(throws: ScriptError.self) { try Session.splitStatements("x = (1,") }
+    }
+}
