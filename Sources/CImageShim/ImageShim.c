@@ -42,20 +42,24 @@ typedef struct {
     size_t size;
     size_t offset;
     cnns_image *out;
+    char warning[128];  // libpng explains a bad IHDR in a warning, then fails with "Invalid IHDR data"
     jmp_buf jump;
 } png_source;
 
 static void png_fail(png_structp png, png_const_charp text) {
     png_source *src = (png_source *)png_get_error_ptr(png);
-    set_message(src->out, "corrupt PNG: ", text);
+    if (src->warning[0])
+        snprintf(src->out->message, sizeof src->out->message, "corrupt PNG: %s (%s)", text, src->warning);
+    else
+        set_message(src->out, "corrupt PNG: ", text);
     longjmp(src->jump, 1);
 }
 
 /// Warnings (a bad CRC in an ancillary chunk, an unknown sRGB profile) do not stop the decode and must
-/// not reach stderr, where they would mix with a script's output.
+/// not reach stderr, where they would mix with a script's output; the first is kept for an error message.
 static void png_quiet(png_structp png, png_const_charp text) {
-    (void)png;
-    (void)text;
+    png_source *src = (png_source *)png_get_error_ptr(png);
+    if (!src->warning[0]) snprintf(src->warning, sizeof src->warning, "%s", text);
 }
 
 static void png_read_memory(png_structp png, png_bytep dest, size_t length) {
@@ -72,7 +76,7 @@ int cnns_png_decode(const uint8_t *data, size_t size, cnns_image_limits limits, 
         return 1;
     }
     // Everything the jump may skip over lives in this struct or is volatile.
-    png_source src = {data, size, 0, out};
+    png_source src = {data, size, 0, out, {0}};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_fail, png_quiet);
     if (!png) {
         set_message(out, "", "out of memory");
@@ -104,7 +108,8 @@ int cnns_png_decode(const uint8_t *data, size_t size, cnns_image_limits limits, 
     }
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-    if (color & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
+    // Palette expansion also turns a tRNS chunk into alpha; strip it like a real alpha channel.
+    if ((color & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS)) png_set_strip_alpha(png);
     if (depth == 16) png_set_swap(png);  // PNG stores big-endian; hand back native uint16_t
     png_set_interlace_handling(png);
     png_read_update_info(png, info);

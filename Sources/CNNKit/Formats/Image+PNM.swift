@@ -3,6 +3,14 @@
 /// by whitespace, with `#` comments to the end of a line; binary data follows exactly one whitespace byte
 /// and holds one byte per sample when maxval < 256, else two, most significant first. Only the first
 /// image of a multi-image file is read.
+extension ImageFile {
+    /// Binary PGM (P5) for a grey image, PPM (P6) for RGB, maxval 255.
+    public static func encodePNM(_ image: PixelImage) -> [UInt8] {
+        let header = "P\(image.channels == 3 ? 6 : 5)\n\(image.width) \(image.height)\n255\n"
+        return Array(header.utf8) + image.bytes
+    }
+}
+
 enum PNM {
     static func decode(_ bytes: [UInt8]) throws -> Tensor {
         var reader = Reader(bytes: bytes)
@@ -68,12 +76,6 @@ enum PNM {
 
     private static func sampleError(_ v: UInt16, _ i: Int, _ maxValue: Int, _ name: String) -> OpError {
         error("\(name) sample \(i) is \(v), above the maxval \(maxValue)")
-    }
-
-    /// Binary PGM (P5) or PPM (P6) with maxval 255.
-    static func encode(_ image: PixelImage) -> [UInt8] {
-        let header = "P\(image.channels == 3 ? 6 : 5)\n\(image.width) \(image.height)\n255\n"
-        return Array(header.utf8) + image.bytes
     }
 
     private struct Reader {
