@@ -71,7 +71,7 @@ extension Builtins {
             name: "script_dir", group: .session,
             summary: "The directory of the script file being run (\".\" in the shell, -e and pipes), to find files beside it.",
             parameters: [],
-            example: "load_image(script_dir() + \"/data/scene.png\")",
+            example: "print(script_dir() + \"/data/scene.png\")",
             body: { _, i in
                 let file = i.session.currentFile
                 guard !file.hasPrefix("<") else { return .string(".") }
