@@ -76,7 +76,11 @@ int cnns_png_decode(const uint8_t *data, size_t size, cnns_image_limits limits, 
         return 1;
     }
     // Everything the jump may skip over lives in this struct or is volatile.
-    png_source src = {data, size, 0, out, {0}};
+    png_source src;
+    memset(&src, 0, sizeof src);
+    src.data = data;
+    src.size = size;
+    src.out = out;
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_fail, png_quiet);
     if (!png) {
         set_message(out, "", "out of memory");

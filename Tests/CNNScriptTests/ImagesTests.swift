@@ -102,4 +102,22 @@ struct ImagesTests {
         let load = try #require(Builtins.byName["load_image"])
         #expect(Builtins.help(load).contains("0.299 R + 0.587 G + 0.114 B"))
     }
+
+    @Test("the load/save table entries for pictures (wired into FileFormats.all by its owner) read and write")
+    func fileFormats() throws {
+        let session = Session(output: { _ in })
+        let load = try #require(FileFormats.imageFormats.first { $0.extensions.contains(".jpg") }?.load)
+        guard case .tensor(let t) = try load("\(Self.fixtures)/rgb_q90.jpg", session.interpreter) else {
+            Issue.record("load gave no tensor")
+            return
+        }
+        #expect(t.shape == [1, 3, 32, 32])
+        for ext in [".png", ".pgm", ".ppm"] {
+            let save = try #require(FileFormats.imageFormats.first { $0.extensions == [ext] }?.save)
+            let bytes = try save(.tensor(t), session.interpreter)
+            let back = try ImageFile.decode([UInt8](bytes))
+            #expect(back.shape == [1, ext == ".pgm" ? 1 : 3, 32, 32], "\(ext)")
+        }
+        #expect(throws: RuntimeError.self) { try FileFormats.imageFormats[1].save?(.string("x"), session.interpreter) }
+    }
 }

@@ -104,3 +104,28 @@ enum PNMWriter {
         return out
     }
 }
+
+extension FileFormats {
+    /// Pictures for `load`/`save` by extension: `load` is `load_image` (channels as stored), `save` is
+    /// `save_image` with its defaults. Listed in `FileFormats.all` by the owner of that table.
+    static let imageFormats: [FileFormat] = [
+        FileFormat(
+            extensions: [".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".pnm"], loads: "a 1×C×H×W image tensor", saves: "",
+            load: { path, _ in .tensor(try ImageFile.decode(try read(path, op: "load"))) },
+            save: nil),
+        pictureWriter(".png"), pictureWriter(".pgm"), pictureWriter(".ppm"),
+    ]
+
+    private static func pictureWriter(_ ext: String) -> FileFormat {
+        FileFormat(
+            extensions: [ext], loads: "", saves: "a tensor as a picture",
+            load: nil,
+            save: { value, _ in
+                guard let t = try Convert.tensor(value) else {
+                    throw RuntimeError("save: \(ext) holds a picture of a tensor, got \(value.brief)")
+                }
+                let picture = try ImageGrid.render(t)
+                return Data(ext == ".png" ? try ImageFile.encodePNG(picture) : PNMWriter.encode(picture, ext: ext))
+            })
+    }
+}
