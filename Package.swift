@@ -24,7 +24,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
-        .target(name: "CNNKit", dependencies: ["CBLAS", "CZlib", "CPNG", "CJPEG"], swiftSettings: fastMath),
+        // setjmp-based error handling for libpng and libjpeg lives in C: a longjmp across Swift frames is undefined.
+        .target(name: "CImageShim", dependencies: ["CPNG", "CJPEG"], path: "Sources/CImageShim"),
+        .target(name: "CNNKit", dependencies: ["CBLAS", "CZlib", "CPNG", "CJPEG", "CImageShim"], swiftSettings: fastMath),
         .target(name: "CNNScript", dependencies: ["CNNKit"]),
         .executableTarget(
             name: "cnns",
