@@ -53,7 +53,7 @@ struct FileFormat {
 }
 
 enum FileFormats {
-    static let all: [FileFormat] = [npy] + safetensorsFormats + onnxFormats
+    static let all: [FileFormat] = [npy] + safetensorsFormats + onnxFormats + imageFormats
 
     static var loadSummary: String {
         all.filter { $0.load != nil }.map { "\($0.extensions.joined(separator: "/")) gives \($0.loads)" }.joined(separator: ", ")
