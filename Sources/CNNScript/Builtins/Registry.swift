@@ -114,6 +114,15 @@ struct BoundArguments {
     }
 }
 
+extension String {
+    /// The string without spaces at its end.
+    var trimmingTrailingSpaces: String {
+        var s = self
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+}
+
 /// The groups `help()` lists builtins under.
 enum BuiltinGroup: String, CaseIterable {
     case create, shape, math, cnn, signal, layers, training, data, files, views, session
@@ -164,38 +173,65 @@ enum Builtins {
         return table
     }()
 
-    /// `help(name)`: signature, summary, shapes, parameters, notes and the example.
-    static func help(_ b: Builtin) -> String {
-        var lines = [b.signature, "  " + b.summary]
-        if !b.shapes.isEmpty { lines.append("  shapes: " + b.shapes) }
+    /// `help(name)`: signature, summary, shapes, parameters, notes and the example, wrapped to `width`
+    /// columns (continuation lines hang under the text they continue; code is never broken).
+    static func help(_ b: Builtin, width: Int = 80) -> String {
+        var lines = [b.signature]
+        lines += wrap(b.summary, width: width, first: "  ", rest: "  ")
+        if !b.shapes.isEmpty { lines += wrap(b.shapes, width: width, first: "  shapes: ", rest: "          ") }
         if !b.parameters.isEmpty {
-            let width = b.parameters.map { $0.display.count }.max() ?? 0
+            let column = b.parameters.map { $0.display.count }.max() ?? 0
             for p in b.parameters {
-                let pad = String(repeating: " ", count: width - p.display.count)
-                lines.append("    \(p.display)\(pad)  \(p.doc)")
+                let lead = "    \(p.display)\(String(repeating: " ", count: column - p.display.count))  "
+                lines += wrap(p.doc, width: width, first: lead, rest: String(repeating: " ", count: lead.count))
             }
         }
         if !b.notes.isEmpty {
-            for line in b.notes.split(separator: "\n", omittingEmptySubsequences: false) { lines.append("  " + line) }
+            for line in b.notes.split(separator: "\n", omittingEmptySubsequences: false) {
+                let indent = "  " + String(line.prefix { $0 == " " })
+                lines += wrap(String(line.drop { $0 == " " }), width: width, first: indent, rest: indent)
+            }
         }
         lines.append("  example: " + b.example)
         return lines.joined(separator: "\n")
     }
 
-    /// `help()`: every builtin by group, one line each.
-    static func overview() -> String {
+    /// `help()`: every builtin by group, one entry each, wrapped to `width` columns.
+    static func overview(width: Int = 80) -> String {
         var lines = ["Builtin functions (help(name) for details; `a |> f(b)` means f(a, b)):"]
         for g in BuiltinGroup.allCases {
             let members = all.filter { $0.group == g }
             guard !members.isEmpty else { continue }
             lines.append("")
-            lines.append(g.title)
-            let width = members.map { $0.name.count }.max() ?? 0
+            lines += wrap(g.title, width: width, first: "", rest: "  ")
+            let column = members.map { $0.name.count }.max() ?? 0
             for b in members {
-                lines.append("  \(b.name)\(String(repeating: " ", count: width - b.name.count))  \(b.summary)")
+                let lead = "  \(b.name)\(String(repeating: " ", count: column - b.name.count))  "
+                lines += wrap(b.summary, width: width, first: lead, rest: String(repeating: " ", count: lead.count))
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Greedy word wrap: `first` before the first line, `rest` before the others. A word longer than
+    /// the room left stays whole on its own line; fewer than 20 columns of room wrap at 20.
+    static func wrap(_ text: String, width: Int, first: String, rest: String) -> [String] {
+        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard !words.isEmpty else { return [first.trimmingTrailingSpaces] }
+        var lines: [String] = []
+        var line = first, empty = true
+        for word in words {
+            let room = max(width, (empty ? line.count : rest.count) + 20)
+            if !empty, line.count + 1 + word.count > room {
+                lines.append(line)
+                line = rest + word
+            } else {
+                line += (empty ? "" : " ") + word
+            }
+            empty = false
+        }
+        lines.append(line)
+        return lines
     }
 
     /// The reference as Markdown, generated from the registry (for the docs).
