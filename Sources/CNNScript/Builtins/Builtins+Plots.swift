@@ -92,9 +92,9 @@ extension Builtins {
         Builtin(
             name: "reference", group: .session,
             summary: "The reference of every builtin as Markdown, generated from the registry that help() reads (docs/REFERENCE.md is this text).",
-            parameters: [],
-            example: "print(reference())",
-            body: { _, _ in .string(markdownReference()) }),
+            parameters: [.labeled("table", .bool(false), "true: one table row per builtin (README's reference table) instead of the full reference")],
+            example: "print(reference(table:true))",
+            body: { a, _ in .string(try a.bool("table") ? markdownTable() : markdownReference()) }),
     ]
 
     /// `plot(hist)`: a loss panel (loss, val_loss) over an accuracy panel (acc, val_acc), by epoch.
@@ -102,7 +102,8 @@ extension Builtins {
         func panel(_ title: String, _ parts: [(String, [Float])]) -> String? {
             let series = parts.filter { !$0.1.isEmpty }.map { Plot.Series(label: $0.0, values: $0.1.map(Double.init)) }
             guard !series.isEmpty else { return nil }
-            return Plot.render(series, title: title, xStart: 1, xLabel: "epoch", height: height, presentation: presentation)
+            return Plot.render(series, title: title + " by epoch", xStart: 1, height: height, minLabelWidth: 6,
+                               presentation: presentation)
         }
         return [panel("loss", [("loss", h.loss), ("val_loss", h.valLoss)]),
                 panel("accuracy", [("acc", h.accuracy), ("val_acc", h.valAccuracy)])]

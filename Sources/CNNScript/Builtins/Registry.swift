@@ -1,4 +1,5 @@
 import CNNKit
+import Foundation
 
 /// One parameter of a builtin or user function.
 ///
@@ -186,11 +187,9 @@ enum Builtins {
                 lines += wrap(p.doc, width: width, first: lead, rest: String(repeating: " ", count: lead.count))
             }
         }
-        if !b.notes.isEmpty {
-            for line in b.notes.split(separator: "\n", omittingEmptySubsequences: false) {
-                let indent = "  " + String(line.prefix { $0 == " " })
-                lines += wrap(String(line.drop { $0 == " " }), width: width, first: indent, rest: indent)
-            }
+        for paragraph in paragraphs(b.notes) {
+            let indent = "  " + String(paragraph.prefix { $0 == " " })
+            lines += wrap(String(paragraph.drop { $0 == " " }), width: width, first: indent, rest: indent)
         }
         lines.append("  example: " + b.example)
         return lines.joined(separator: "\n")
@@ -198,7 +197,7 @@ enum Builtins {
 
     /// `help()`: every builtin by group, one entry each, wrapped to `width` columns.
     static func overview(width: Int = 80) -> String {
-        var lines = ["Builtin functions (help(name) for details; `a |> f(b)` means f(a, b)):"]
+        var lines = wrap("Builtin functions (help(name) for details; `a |> f(b)` means f(a, b)):", width: width, first: "", rest: "")
         for g in BuiltinGroup.allCases {
             let members = all.filter { $0.group == g }
             guard !members.isEmpty else { continue }
@@ -211,6 +210,28 @@ enum Builtins {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Notes as paragraphs to reflow: lines written one after another join (the source wraps them
+    /// at its own width); an indented line (a formula, an example) and a blank line stand apart.
+    static func paragraphs(_ notes: String) -> [String] {
+        var out: [String] = []
+        var open = false
+        for line in notes.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty {
+                out.append("")
+                open = false
+            } else if line.hasPrefix(" ") {
+                out.append(String(line))
+                open = false
+            } else if open, let last = out.popLast() {
+                out.append(last + " " + line)
+            } else {
+                out.append(String(line))
+                open = true
+            }
+        }
+        return out
     }
 
     /// Greedy word wrap: `first` before the first line, `rest` before the others. A word longer than
@@ -234,9 +255,24 @@ enum Builtins {
         return lines
     }
 
+    /// The reference as one Markdown table per group, a line per builtin (for README).
+    static func markdownTable() -> String {
+        var out = ""
+        for g in BuiltinGroup.allCases {
+            let members = all.filter { $0.group == g }
+            guard !members.isEmpty else { continue }
+            out += "\n**\(g.title)**\n\n| function | what it does |\n| --- | --- |\n"
+            for b in members {
+                let signature = b.signature.replacingOccurrences(of: "|", with: "\\|")
+                out += "| `\(signature)` | \(b.summary.replacingOccurrences(of: "|", with: "\\|")) |\n"
+            }
+        }
+        return String(out.dropFirst())
+    }
+
     /// The reference as Markdown, generated from the registry (for the docs).
     static func markdownReference() -> String {
-        var out = "# Builtin functions\n"
+        var out = "# Builtin functions\n\nGenerated from the builtin registry by scripts/make-reference; do not edit by hand.\n"
         for g in BuiltinGroup.allCases {
             let members = all.filter { $0.group == g }
             guard !members.isEmpty else { continue }

@@ -147,7 +147,7 @@ struct ModelTrace {
     /// The add row; the shapes must agree, else the owner's own check explains why.
     private mutating func add(_ a: [Int], _ b: [Int], operands: String, owner: Module, path: String, depth: Int) throws -> [Int] {
         guard a == b else {
-            throw ShapeFailure(path: Self.join(path, "add"), signature: "add (\(operands))", input: a, modelInput: input,
+            throw ShapeFailure(path: Self.join(path, "add"), signature: operands, input: a, modelInput: input,
                                reason: "the two operands are \(Shape.describe(a)) and \(Shape.describe(b)); they must be equal")
         }
         steps.append(Step(kind: .add(operands), label: "add (\(operands))", path: Self.join(path, "add"), depth: depth,

@@ -19,9 +19,9 @@ enum Plot {
 
     /// One chart. `xStart` is the x of each series' first value (0 for a tensor's index, 1 for epochs);
     /// `height` the rows of the drawing area; the width follows `presentation.width`. `legend` shows
-    /// the labels under the chart.
-    static func render(_ series: [Series], title: String = "", xStart: Int = 0, xLabel: String = "",
-                       height: Int = 10, legend: Bool = true, presentation: Presentation) -> String {
+    /// the labels under the chart; `minLabelWidth` lines up the axes of charts shown one above another.
+    static func render(_ series: [Series], title: String = "", xStart: Int = 0,
+                       height: Int = 10, legend: Bool = true, minLabelWidth: Int = 0, presentation: Presentation) -> String {
         let unicode = presentation.unicode, color = presentation.color
         let finite = series.flatMap { $0.values.filter(\.isFinite) }
         let count = series.map(\.values.count).max() ?? 0
@@ -38,7 +38,7 @@ enum Plot {
         let decimals = labelDecimals(lo: lo, hi: hi)
         func label(_ r: Int) -> String { format(hi - Double(r) / Double(rows - 1) * (hi - lo), decimals: decimals) }
         let yLabels = (0..<rows).map { labelRows.contains($0) ? label($0) : "" }
-        let labelWidth = yLabels.map(\.count).max() ?? 0
+        let labelWidth = max(minLabelWidth, yLabels.map(\.count).max() ?? 0)
         let columns = min(120, max(10, presentation.width - labelWidth - 2))
 
         // The dot grid: braille cells hold 2×4 dots; a plain cell one.
@@ -108,9 +108,6 @@ enum Plot {
         lines.append(String(repeating: " ", count: labelWidth + 1) + (unicode ? "└" : "+") + axis.joined())
         var tickText = tickLine.joined()
         while tickText.hasSuffix(" ") { tickText.removeLast() }
-        if !xLabel.isEmpty, tickText.count + 2 + xLabel.count <= columns {
-            tickText += String(repeating: " ", count: columns - tickText.count - xLabel.count) + xLabel
-        }
         lines.append(String(repeating: " ", count: labelWidth + 2) + tickText)
 
         if legend {
@@ -137,12 +134,11 @@ enum Plot {
     static func labelDecimals(lo: Double, hi: Double) -> Int {
         let span = hi - lo
         guard span > 0, span.isFinite else { return 2 }
-        return min(8, max(0, 2 - Int(log10(span).rounded(.down))))
+        return min(8, max(0, 1 - Int(log10(span).rounded(.down))))
     }
 
     static func format(_ v: Double, decimals: Int) -> String {
-        let magnitude = Swift.max(abs(v), 0)
-        if magnitude >= 1e7 { return String(format: "%.3g", v) }
+        if abs(v) >= 1e7 { return String(format: "%.3g", v) }
         let text = String(format: "%.\(decimals)f", v)
         return text == "-" + String(format: "%.\(decimals)f", 0.0) ? String(format: "%.\(decimals)f", 0.0) : text
     }
@@ -151,12 +147,13 @@ enum Plot {
     static func xTicks(count: Int, start: Int) -> [Int] {
         guard count > 1 else { return [start] }
         let span = count - 1
-        var step = 1
-        outer: for magnitude in [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000] {
+        var step = 1, magnitude = 1
+        search: while true {
             for m in [1, 2, 5] where span / (m * magnitude) <= 5 {
                 step = m * magnitude
-                break outer
+                break search
             }
+            magnitude *= 10
         }
         var ticks = [start]
         var t = (start / step + 1) * step
