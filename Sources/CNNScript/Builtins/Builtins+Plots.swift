@@ -24,6 +24,9 @@ extension Builtins {
                 guard !input.isEmpty, input.allSatisfy({ $0 > 0 }) else {
                     throw a.fail("input", "a shape of positive sizes, e.g. [1, 3, 224, 224]", got: a["input"])
                 }
+                guard (try? Shape.elementCount(input, op: "input")) != nil else {
+                    throw a.fail("input", "a shape of at most \(ModelObject.grouped(Shape.maxElements)) elements", got: a["input"])
+                }
                 let (text, failure) = Explain.render(model, input: input, unicode: i.session.presentation.unicode)
                 i.emit(text)
                 if let failure { throw RuntimeError("explain: \(failure)", at: a.pos("input")) }

@@ -62,7 +62,14 @@ struct ModelTrace {
     /// Traces `model` on `input`; throws `ShapeFailure` naming the first layer that does not fit.
     init(_ model: Module, input: [Int]) throws {
         self.input = input
+        try Self.checkInput(model, input)
         _ = try visit(model, input: input, label: model.signature, path: "", depth: 0)
+    }
+
+    private static func checkInput(_ model: Module, _ input: [Int]) throws {
+        do { _ = try Shape.elementCount(input, op: "input") } catch {
+            throw ShapeFailure(path: "", signature: model.signature, input: input, modelInput: input, reason: "\(error)")
+        }
     }
 
     private init(input: [Int]) { self.input = input }
@@ -71,6 +78,7 @@ struct ModelTrace {
     static func partial(_ model: Module, input: [Int]) -> ModelTrace {
         var trace = ModelTrace(input: input)
         do {
+            try checkInput(model, input)
             _ = try trace.visit(model, input: input, label: model.signature, path: "", depth: 0)
         } catch let f as ShapeFailure {
             trace.failure = f
@@ -116,6 +124,8 @@ struct ModelTrace {
         } else {
             output = try visitOther(m, input: input, path: path, depth: depth + 1)
         }
+        // Counts stay within what a tensor can hold, so the summary's products cannot overflow.
+        do { _ = try Shape.elementCount(output, op: m.typeName) } catch { throw fail(m, path, input, error) }
         steps[index].output = output
         return output
     }
