@@ -130,6 +130,10 @@ import Testing
                     "summary: layer 5 (MaxPool(2)) does not fit its input 1×16×1×1 (model input 1×1×10×10): MaxPool: kernel 2×2")
         expectError("summary(resnet(18), input:[1, 1, 224, 224])", 1, 21,
                     "summary: layer conv1 (Conv(3, 64, 7, stride:2, pad:3, bias:false)) does not fit its input 1×1×224×224")
+        expectError("summary(lenet5(), input:[100000, 100000, 1000])", 1, 19,
+                    "summary: input: expected a shape of at most 2,147,483,648 elements")
+        expectError("summary(Conv(1, 1, 1, pad:100000), input:[1000, 1, 100, 100])", 1, 36,
+                    "summary: layer Conv(1, 1, 1, pad:100000) does not fit its input 1000×1×100×100 (model input 1000×1×100×100): Conv: shape 1000×1×200100×200100 has too many elements")
         expectError("summary(Residual(Conv(2, 3, 1)), input:[1, 2, 4, 4])", 1, 34,
                     "summary: layer add (block + input) does not fit its input 1×3×4×4 (model input 1×2×4×4): the two operands are 1×3×4×4 and 1×2×4×4")
     }
