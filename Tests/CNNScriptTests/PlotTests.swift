@@ -77,6 +77,22 @@ import Testing
         """)
     }
 
+    /// `plot(hist)` through the language draws the same two panels; a history mixed with other series
+    /// is refused, and so is one with no epochs.
+    @Test func historyThroughTheLanguage() {
+        var h = History()
+        h.loss = [1.0, 0.5]; h.accuracy = [0.5, 0.9]
+        let s = Session(presentation: Presentation(width: 50), output: { _ in })
+        s.globals.define("h", .object(HistoryObject(h)))
+        s.globals.define("empty", .object(HistoryObject(History())))
+        let r = run("plot(h, height:3)", session: s)
+        #expect(r.error == nil)
+        #expect(r.output == Builtins.plotHistory(h, height: 3, presentation: Presentation(width: 50)) + "\n")
+        #expect(r.output.contains("loss by epoch") && r.output.contains("accuracy by epoch") && !r.output.contains("val_"))
+        #expect(run("plot(h, [1, 2])", session: s).error?.message.hasPrefix("plot: a history is plotted on its own") == true)
+        #expect(run("plot(empty)", session: s).error?.message == "plot: the history has no epochs yet")
+    }
+
     /// A rising line across the whole width: every braille cell of the drawing area is one of the 256
     /// patterns, each column of dots is lit at least once (the line is continuous), and the first and
     /// last dots sit in the bottom-left and top-right corners.

@@ -124,7 +124,7 @@ enum Explain {
             lines.append("parameters: 2·\(b.channels) = \(g(2 * b.channels)) (scale γ, shift β); buffers: running mean and variance, 2·\(b.channels)")
         default:
             let params = m.ownParameters.reduce(0) { $0 + $1.variable.value.count }
-            lines.append(input == output ? "elementwise: shape unchanged" : "shape \(Shape.describe(input)) \(arrowText) \(Shape.describe(output))")
+            lines.append(input == output ? "shape unchanged" : "shape \(Shape.describe(input)) \(arrowText) \(Shape.describe(output))")
             if params > 0 { lines.append("parameters: \(g(params))") }
         }
         return lines
