@@ -158,17 +158,23 @@ extension LearningTests {
             let c = pairSession()
             let text = c.run("summary(m, input:[2, 3])")
             #expect(text == """
-                Layer                 Output shape  Param #  Mult-adds
-                ──────────────────────────────────────────────────────
-                Pair                  2×3                 2          —
-                ├─first: Scale(2.0)   2×3                 1          —
-                └─second: Scale(3.0)  2×3                 1          —
-                ──────────────────────────────────────────────────────
-                Total params: 2 (0.01 KB)
+                ═════════════════════════════════════════════════════════════════
+                Layer                 Output shape  Param #  Mult-adds  Trainable
+                ─────────────────────────────────────────────────────────────────
+                Pair                  2×3                 2          4        yes
+                ├─first: Scale(2.0)   2×3                 1          2        yes
+                └─second: Scale(3.0)  2×3                 1          2        yes
+                ═════════════════════════════════════════════════════════════════
+                Total params: 2
                 Trainable params: 2
-                Non-trainable params: 0
-                Mult-adds: 0 (0.00 M; FLOPs ≈ 2 × mult-adds)
-                Memory: input 0.02 KB, forward activations 0.05 KB, params 0.01 KB
+                Frozen params: 0
+                Total mult-adds: 4; one mult-add is two FLOPs
+                ─────────────────────────────────────────────────────────────────
+                Input size:                     24 B
+                Activations kept for backward:  72 B
+                Params size:                     8 B
+                Estimated total:               104 B
+                ═════════════════════════════════════════════════════════════════
 
                 """ || !nnReady)
             #expect(c.run("m.first.weight.requires_grad") == "true\n")

@@ -108,11 +108,11 @@ extension Builtins {
             example: "help(conv)",
             body: { a, i in
                 switch a["name"] {
-                case .none: i.emit(overview())
+                case .none: i.emit(overview(width: i.session.presentation.width))
                 case .function(let f):
-                    if case .builtin(let b) = f.kind { i.emit(help(b)) } else { i.emit("fn \(f.signature)\n  a function defined in this session") }
+                    if case .builtin(let b) = f.kind { i.emit(help(b, width: i.session.presentation.width)) } else { i.emit("fn \(f.signature)\n  a function defined in this session") }
                 case .string(let s):
-                    if let b = byName[s] { i.emit(help(b)) }
+                    if let b = byName[s] { i.emit(help(b, width: i.session.presentation.width)) }
                     else if s == "syntax" || TokenKind.keywords[s] != nil { i.emit(syntaxHelp) }
                     else {
                         let near = Completion.nearest(s, among: all.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""

@@ -1,4 +1,5 @@
 import CNNKit
+import Foundation
 
 /// One parameter of a builtin or user function.
 ///
@@ -114,6 +115,15 @@ struct BoundArguments {
     }
 }
 
+extension String {
+    /// The string without spaces at its end.
+    var trimmingTrailingSpaces: String {
+        var s = self
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+}
+
 /// The groups `help()` lists builtins under.
 enum BuiltinGroup: String, CaseIterable {
     case create, shape, math, cnn, signal, layers, training, data, files, views, session
@@ -164,43 +174,105 @@ enum Builtins {
         return table
     }()
 
-    /// `help(name)`: signature, summary, shapes, parameters, notes and the example.
-    static func help(_ b: Builtin) -> String {
-        var lines = [b.signature, "  " + b.summary]
-        if !b.shapes.isEmpty { lines.append("  shapes: " + b.shapes) }
+    /// `help(name)`: signature, summary, shapes, parameters, notes and the example, wrapped to `width`
+    /// columns (continuation lines hang under the text they continue; code is never broken).
+    static func help(_ b: Builtin, width: Int = 80) -> String {
+        var lines = [b.signature]
+        lines += wrap(b.summary, width: width, first: "  ", rest: "  ")
+        if !b.shapes.isEmpty { lines += wrap(b.shapes, width: width, first: "  shapes: ", rest: "          ") }
         if !b.parameters.isEmpty {
-            let width = b.parameters.map { $0.display.count }.max() ?? 0
+            let column = b.parameters.map { $0.display.count }.max() ?? 0
             for p in b.parameters {
-                let pad = String(repeating: " ", count: width - p.display.count)
-                lines.append("    \(p.display)\(pad)  \(p.doc)")
+                let lead = "    \(p.display)\(String(repeating: " ", count: column - p.display.count))  "
+                lines += wrap(p.doc, width: width, first: lead, rest: String(repeating: " ", count: lead.count))
             }
         }
-        if !b.notes.isEmpty {
-            for line in b.notes.split(separator: "\n", omittingEmptySubsequences: false) { lines.append("  " + line) }
+        for paragraph in paragraphs(b.notes) {
+            let indent = "  " + String(paragraph.prefix { $0 == " " })
+            lines += wrap(String(paragraph.drop { $0 == " " }), width: width, first: indent, rest: indent)
         }
         lines.append("  example: " + b.example)
         return lines.joined(separator: "\n")
     }
 
-    /// `help()`: every builtin by group, one line each.
-    static func overview() -> String {
-        var lines = ["Builtin functions (help(name) for details; `a |> f(b)` means f(a, b)):"]
+    /// `help()`: every builtin by group, one entry each, wrapped to `width` columns.
+    static func overview(width: Int = 80) -> String {
+        var lines = wrap("Builtin functions (help(name) for details; `a |> f(b)` means f(a, b)):", width: width, first: "", rest: "")
         for g in BuiltinGroup.allCases {
             let members = all.filter { $0.group == g }
             guard !members.isEmpty else { continue }
             lines.append("")
-            lines.append(g.title)
-            let width = members.map { $0.name.count }.max() ?? 0
+            lines += wrap(g.title, width: width, first: "", rest: "  ")
+            let column = members.map { $0.name.count }.max() ?? 0
             for b in members {
-                lines.append("  \(b.name)\(String(repeating: " ", count: width - b.name.count))  \(b.summary)")
+                let lead = "  \(b.name)\(String(repeating: " ", count: column - b.name.count))  "
+                lines += wrap(b.summary, width: width, first: lead, rest: String(repeating: " ", count: lead.count))
             }
         }
         return lines.joined(separator: "\n")
     }
 
+    /// Notes as paragraphs to reflow: lines written one after another join (the source wraps them
+    /// at its own width); an indented line (a formula, an example) and a blank line stand apart.
+    static func paragraphs(_ notes: String) -> [String] {
+        var out: [String] = []
+        var open = false
+        for line in notes.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty {
+                out.append("")
+                open = false
+            } else if line.hasPrefix(" ") {
+                out.append(String(line))
+                open = false
+            } else if open, let last = out.popLast() {
+                out.append(last + " " + line)
+            } else {
+                out.append(String(line))
+                open = true
+            }
+        }
+        return out
+    }
+
+    /// Greedy word wrap: `first` before the first line, `rest` before the others. A word longer than
+    /// the room left stays whole on its own line; fewer than 20 columns of room wrap at 20.
+    static func wrap(_ text: String, width: Int, first: String, rest: String) -> [String] {
+        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard !words.isEmpty else { return [first.trimmingTrailingSpaces] }
+        var lines: [String] = []
+        var line = first, empty = true
+        for word in words {
+            let room = max(width, (empty ? line.count : rest.count) + 20)
+            if !empty, line.count + 1 + word.count > room {
+                lines.append(line)
+                line = rest + word
+            } else {
+                line += (empty ? "" : " ") + word
+            }
+            empty = false
+        }
+        lines.append(line)
+        return lines
+    }
+
+    /// The reference as one Markdown table per group, a line per builtin (for README).
+    static func markdownTable() -> String {
+        var out = ""
+        for g in BuiltinGroup.allCases {
+            let members = all.filter { $0.group == g }
+            guard !members.isEmpty else { continue }
+            out += "\n**\(g.title)**\n\n| function | what it does |\n| --- | --- |\n"
+            for b in members {
+                let signature = b.signature.replacingOccurrences(of: "|", with: "\\|")
+                out += "| `\(signature)` | \(b.summary.replacingOccurrences(of: "|", with: "\\|")) |\n"
+            }
+        }
+        return String(out.dropFirst())
+    }
+
     /// The reference as Markdown, generated from the registry (for the docs).
     static func markdownReference() -> String {
-        var out = "# Builtin functions\n"
+        var out = "# Builtin functions\n\nGenerated from the builtin registry by scripts/make-reference; do not edit by hand.\n"
         for g in BuiltinGroup.allCases {
             let members = all.filter { $0.group == g }
             guard !members.isEmpty else { continue }

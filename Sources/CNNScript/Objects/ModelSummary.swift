@@ -1,128 +1,177 @@
 import CNNKit
 import Foundation
 
-/// `summary(model, input:)`: a table like torchinfo's — every layer as a tree (nested for blocks and
-/// residual branches), its output shape, parameters and mult-adds — then the totals.
+/// `summary(model, input:)`: a table like torchinfo's — every layer as a tree (blocks, residual
+/// branches and the add as rows), its output shape, parameters, mult-adds and whether it trains —
+/// then the totals: parameters (trainable, frozen), mult-adds and memory.
 ///
-/// Shapes come from each layer's `outputShape(for:)` (the one source of truth, no computing). Inside a
-/// container the children are walked in order, each fed the previous one's output; a child that does
-/// not accept that shape is fed the container's input instead, which is how a residual's shortcut
-/// (or a block's `downsample`) sees it. Mult-adds are counted for Conv (N·P·Q·|w|) and Dense
-/// (rows·|w|), the layers that carry the work; they are multiply-adds, not FLOPs (one mult-add is two
-/// FLOPs), as torchinfo reports them.
+/// Rows and shapes come from `ModelTrace` (each layer's `outputShape(for:)`, nothing computed).
+/// Mult-adds follow torchinfo's rules so the totals agree with it (ResNet-18 at 1×3×224×224:
+/// 1,814,083,944): a Conv does (weights + bias) per output position (N·P·Q), any other layer with
+/// parameters (Dense, BatchNorm) its parameter count once per row of the batch; the rest count zero.
+/// They are multiply-adds, not FLOPs (one mult-add is two FLOPs).
+///
+/// Parameters are counted once however often a layer is used: a layer met again is marked `shared`
+/// and adds nothing to the totals. Memory is float32, in decimal units (MB = 10⁶ bytes, as torchinfo):
+/// the input; the weights; and the activations the autograd graph keeps for backward at this input
+/// size when training — the output of every layer and add (a Flatten shares its input's storage and
+/// keeps nothing), plus a max-pool's argmax indices and a dropout's mask.
 enum ModelSummary {
     struct Row {
-        var depth: Int
-        var last: Bool
-        var name: String
-        var shape: [Int]?
+        var step: ModelTrace.Step
         var params: Int
+        var trainable: Int
         var multAdds: Int
-        var leaf: Bool
+        /// Scalars the graph keeps for backward at this row (leaves and adds only).
+        var kept: Int
     }
 
     static func render(_ model: Module, input: [Int], unicode: Bool) throws -> String {
-        var rows: [Row] = []
-        try walk(model, input: input, name: model.signature, depth: 0, last: true, rows: &rows, path: [])
-        let total = model.parameterCount()
-        let trainable = model.namedParameters().reduce(0) { $0 + ($1.variable.requiresGrad ? $1.variable.value.count : 0) }
-        let multAdds = rows.filter(\.leaf).reduce(0) { $0 + $1.multAdds }
-        let activations = rows.filter(\.leaf).reduce(0) { $0 + ($1.shape.map { $0.reduce(1, *) } ?? 0) }
-
-        // Tree prefixes: "├─"/"└─" with "│ " above (ASCII "|-", "`-", "| ").
-        var open: [Bool] = []
-        var labels: [String] = []
-        for r in rows {
-            if open.count > r.depth { open.removeLast(open.count - r.depth) }
-            var prefix = ""
-            if r.depth > 0 {
-                for d in 1..<r.depth { prefix += open[d] ? (unicode ? "│ " : "| ") : "  " }
-                prefix += r.last ? (unicode ? "└─" : "`-") : (unicode ? "├─" : "|-")
+        let trace = try ModelTrace(model, input: input)
+        var rows = trace.steps.map { step -> Row in
+            guard let m = step.module else {
+                return Row(step: step, params: 0, trainable: 0, multAdds: 0, kept: count(step.output))
             }
-            labels.append(prefix + r.name)
-            while open.count <= r.depth { open.append(false) }
-            open[r.depth] = !r.last
+            let ps = step.isContainer ? m.namedParameters().map(\.variable) : m.ownParameters.map(\.variable)
+            let params = ps.reduce(0) { $0 + $1.value.count }
+            let trainable = ps.reduce(0) { $0 + ($1.requiresGrad ? $1.value.count : 0) }
+            if step.isContainer { return Row(step: step, params: params, trainable: trainable, multAdds: 0, kept: 0) }
+            return Row(step: step, params: params, trainable: trainable, multAdds: multAdds(m, output: step.output),
+                       kept: kept(m, output: step.output))
         }
-        let shapes = rows.map { $0.shape.map(Shape.describe) ?? "?" }
-        let params = rows.map { $0.params > 0 ? ModelObject.grouped($0.params) : "—" }
-        let mults = rows.map { $0.multAdds > 0 ? ModelObject.grouped($0.multAdds) : "—" }
-        let header = ["Layer", "Output shape", "Param #", "Mult-adds"]
-        let w0 = max(header[0].count, labels.map(\.count).max() ?? 0)
-        let w1 = max(header[1].count, shapes.map(\.count).max() ?? 0)
-        let w2 = max(header[2].count, params.map(\.count).max() ?? 0)
-        let w3 = max(header[3].count, mults.map(\.count).max() ?? 0)
+        // A container's mult-adds: the sum over the rows below it.
+        for k in rows.indices where rows[k].step.isContainer && !rows[k].step.repeated {
+            var sum = 0, j = k + 1
+            while j < rows.count, rows[j].step.depth > rows[k].step.depth {
+                if !rows[j].step.isContainer || rows[j].step.repeated { sum += rows[j].multAdds }
+                j += 1
+            }
+            rows[k].multAdds = sum
+        }
+
+        let labels = treeLabels(rows.map(\.step), unicode: unicode)
+        let shapes = rows.map { Shape.describe($0.step.output) }
+        let dash = unicode ? "—" : "--"
+        let params = rows.map { r -> String in
+            guard r.params > 0 else { return dash }
+            if r.step.repeated { return "shared" }
+            return r.trainable == 0 ? "(\(ModelObject.grouped(r.params)))" : ModelObject.grouped(r.params)
+        }
+        let mults = rows.map { $0.multAdds > 0 ? ModelObject.grouped($0.multAdds) : dash }
+        let trains = rows.map { r -> String in
+            if r.params == 0 || r.step.repeated { return dash }
+            return r.trainable == r.params ? "yes" : r.trainable == 0 ? "no" : "partly"
+        }
+        let header = ["Layer", "Output shape", "Param #", "Mult-adds", "Trainable"]
+        let columns = [labels, shapes, params, mults, trains]
+        let widths = zip(header, columns).map { h, c in max(h.count, c.map(\.count).max() ?? 0) }
         func left(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
         func right(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-        let rule = String(repeating: unicode ? "─" : "-", count: w0 + w1 + w2 + w3 + 6)
-        var lines = [left(header[0], w0) + "  " + left(header[1], w1) + "  " + right(header[2], w2) + "  " + right(header[3], w3), rule]
-        for k in rows.indices {
-            lines.append(left(labels[k], w0) + "  " + left(shapes[k], w1) + "  " + right(params[k], w2) + "  " + right(mults[k], w3))
+        func line(_ cells: [String]) -> String {
+            [left(cells[0], widths[0]), left(cells[1], widths[1]), right(cells[2], widths[2]),
+             right(cells[3], widths[3]), right(cells[4], widths[4])].joined(separator: "  ")
         }
+        let rule = String(repeating: unicode ? "═" : "=", count: widths.reduce(0, +) + 2 * (widths.count - 1))
+        let thin = String(repeating: unicode ? "─" : "-", count: rule.count)
+        var lines = [rule, line(header), thin]
+        for k in rows.indices { lines.append(line(columns.map { $0[k] })) }
         lines.append(rule)
-        /// The bytes of `values` float32 numbers, in KB below a megabyte.
-        func mb(_ values: Int) -> String {
-            let bytes = Double(values) * 4
-            return bytes < 1_048_576 ? String(format: "%.2f KB", bytes / 1024) : String(format: "%.2f MB", bytes / 1_048_576)
-        }
-        lines.append("Total params: \(ModelObject.grouped(total)) (\(mb(total)))")
+
+        let total = model.parameterCount()
+        let trainable = model.trainableParameterCount()
+        let totalMultAdds = rows.filter { !$0.step.isContainer || $0.step.repeated }.reduce(0) { $0 + $1.multAdds }
+        let keptTotal = count(input) + rows.reduce(0) { $0 + $1.kept }
+        lines.append("Total params: \(ModelObject.grouped(total))")
         lines.append("Trainable params: \(ModelObject.grouped(trainable))")
-        lines.append("Non-trainable params: \(ModelObject.grouped(total - trainable))")
-        lines.append("Mult-adds: \(ModelObject.grouped(multAdds)) (\(String(format: "%.2f", Double(multAdds) / 1e6)) M; FLOPs ≈ 2 × mult-adds)")
-        let inputCount = input.reduce(1, *)
-        lines.append("Memory: input \(mb(inputCount)), forward activations \(mb(activations)), params \(mb(total))")
+        lines.append("Frozen params: \(ModelObject.grouped(total - trainable))")
+        lines.append("Total mult-adds: \(ModelObject.grouped(totalMultAdds))\(totalMultAdds >= 1000 ? " (\(scaled(totalMultAdds)))" : ""); one mult-add is two FLOPs")
+        if rows.contains(where: { $0.step.repeated && $0.params > 0 }) {
+            lines.append("Shared layers are counted once in the parameters, at every use in the mult-adds.")
+        }
+        lines.append(thin)
+        let memory: [(String, Int)] = [("Input size", count(input) * 4),
+                                       ("Activations kept for backward", keptTotal * 4),
+                                       ("Params size", total * 4)]
+        let labelWidth = memory.map(\.0.count).max() ?? 0
+        let sizes = memory.map { bytes($0.1) } + [bytes(memory.reduce(0) { $0 + $1.1 })]
+        let sizeWidth = sizes.map(\.count).max() ?? 0
+        for (k, m) in memory.enumerated() { lines.append(left(m.0 + ":", labelWidth + 1) + " " + right(sizes[k], sizeWidth)) }
+        lines.append(left("Estimated total:", labelWidth + 1) + " " + right(sizes[memory.count], sizeWidth))
+        lines.append(rule)
         return lines.joined(separator: "\n")
     }
 
-    /// Appends the rows of `m` and its children; returns `m`'s output shape for `input`.
-    @discardableResult
-    private static func walk(_ m: Module, input: [Int], name: String, depth: Int, last: Bool, rows: inout [Row],
-                             path: Set<ObjectIdentifier>) throws -> [Int] {
-        let out = try m.outputShape(for: input)
-        let kids = m.children
-        let index = rows.count
-        let own = m.ownParameters.reduce(0) { $0 + $1.variable.value.count }
-        rows.append(Row(depth: depth, last: last, name: name, shape: out, params: kids.isEmpty ? own : m.parameterCount(),
-                        multAdds: kids.isEmpty ? multAdds(m, output: out) : 0, leaf: kids.isEmpty))
-        guard !kids.isEmpty, !path.contains(ObjectIdentifier(m)) else { return out }
-        let inner = path.union([ObjectIdentifier(m)])
-        var current = input
-        var sum = 0
-        for (k, child) in kids.enumerated() {
-            let label = Int(child.name) != nil ? child.module.signature : "\(child.name): \(child.module.signature)"
-            let isLast = k == kids.count - 1
-            let before = rows.count
-            if let shape = try? walk(child.module, input: current, name: label, depth: depth + 1, last: isLast, rows: &rows, path: inner) {
-                current = shape
-            } else {
-                rows.removeLast(rows.count - before)
-                // A parallel branch (shortcut, downsample) reads the container's input.
-                if (try? walk(child.module, input: input, name: label, depth: depth + 1, last: isLast, rows: &rows, path: inner)) == nil {
-                    rows.removeLast(rows.count - before)
-                    rows.append(Row(depth: depth + 1, last: isLast, name: label, shape: nil,
-                                    params: child.module.parameterCount(), multAdds: 0, leaf: true))
-                }
-            }
+    /// `├─`/`└─` before each row below the root, `│ ` where an ancestor has later siblings (ASCII
+    /// `|-`, `` `- ``, `| `).
+    static func treeLabels(_ steps: [ModelTrace.Step], unicode: Bool) -> [String] {
+        // A row is the last of its siblings when no later row at its depth comes before a shallower one.
+        var last = [Bool](repeating: true, count: steps.count)
+        for k in steps.indices {
+            var j = k + 1
+            while j < steps.count, steps[j].depth > steps[k].depth { j += 1 }
+            last[k] = !(j < steps.count && steps[j].depth == steps[k].depth)
         }
-        for r in rows[(index + 1)...] where r.leaf { sum += r.multAdds }
-        rows[index].multAdds = sum
-        return out
+        var open: [Bool] = []
+        var labels: [String] = []
+        for (k, s) in steps.enumerated() {
+            var prefix = ""
+            if s.depth > 0 {
+                for d in 1..<s.depth { prefix += (d < open.count && open[d]) ? (unicode ? "│ " : "| ") : "  " }
+                prefix += last[k] ? (unicode ? "└─" : "`-") : (unicode ? "├─" : "|-")
+            }
+            labels.append(prefix + s.label)
+            while open.count <= s.depth { open.append(false) }
+            open[s.depth] = !last[k]
+        }
+        return labels
     }
 
-    /// Multiply-adds of one layer: Conv N·P·Q·|w| (every output pixel takes one multiply-add per
-    /// weight of its filter), Dense rows·|w|; zero for the rest.
+    /// Multiply-adds of one layer, by torchinfo's rule: a Conv (weights + bias) per output position
+    /// N·P·Q; any other layer with parameters its parameter count per row (Dense: rows·(in·out + out);
+    /// BatchNorm: N·2C); parameter-free layers zero.
     static func multAdds(_ m: Module, output: [Int]) -> Int {
-        guard let w = m.ownParameters.first(where: { $0.name == "weight" })?.variable.value.count else { return 0 }
-        let outCount = output.reduce(1, *)
+        let params = m.ownParameters.reduce(0) { $0 + $1.variable.value.count }
+        guard params > 0, !output.isEmpty else { return 0 }
+        let total = count(output)
         switch m.typeName {
         case "Conv":
-            guard output.count >= 3 else { return 0 }
-            let channels = output[output.count - 3]
-            return channels > 0 ? outCount / channels * w : 0
+            guard output.count >= 3, output[output.count - 3] > 0 else { return 0 }
+            return total / output[output.count - 3] * params
         case "Dense":
             guard let features = output.last, features > 0 else { return 0 }
-            return outCount / features * w
+            return total / features * params
         default:
-            return 0
+            return output[0] * params
         }
+    }
+
+    /// Scalars the graph keeps for backward from one layer's run: its output, plus a max-pool's argmax
+    /// indices (4-byte integers) and a dropout's mask; a Flatten's output shares its input's storage.
+    static func kept(_ m: Module, output: [Int]) -> Int {
+        switch m.typeName {
+        case "Flatten": return 0
+        case "MaxPool", "Dropout": return 2 * count(output)
+        default: return count(output)
+        }
+    }
+
+    static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    /// `1.81 G`, `416.52 K`: the count in the largest unit that keeps it ≥ 1.
+    static func scaled(_ n: Int) -> String {
+        let v = Double(n)
+        for (unit, size) in [("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3)] where v >= size {
+            return String(format: "%.2f", v / size) + " " + unit
+        }
+        return "\(n)"
+    }
+
+    /// Bytes in decimal units, as torchinfo reports them.
+    static func bytes(_ n: Int) -> String {
+        let v = Double(n)
+        for (unit, size) in [("GB", 1e9), ("MB", 1e6), ("KB", 1e3)] where v >= size {
+            return String(format: "%.2f", v / size) + " " + unit
+        }
+        return "\(n) B"
     }
 }
