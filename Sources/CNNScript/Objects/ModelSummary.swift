@@ -17,6 +17,8 @@ enum ModelSummary {
         var name: String
         var shape: [Int]?
         var params: Int
+        /// Of `params`, those frozen (not requiring a gradient).
+        var frozen = 0
         var multAdds: Int
         var leaf: Bool
     }
@@ -44,7 +46,12 @@ enum ModelSummary {
             open[r.depth] = !r.last
         }
         let shapes = rows.map { $0.shape.map(Shape.describe) ?? "?" }
-        let params = rows.map { $0.params > 0 ? ModelObject.grouped($0.params) : "—" }
+        // torchinfo's convention: a layer whose parameters are all frozen shows its count in parentheses.
+        let params = rows.map { r -> String in
+            guard r.params > 0 else { return "—" }
+            let n = ModelObject.grouped(r.params)
+            return r.frozen == r.params ? "(\(n))" : n
+        }
         let mults = rows.map { $0.multAdds > 0 ? ModelObject.grouped($0.multAdds) : "—" }
         let header = ["Layer", "Output shape", "Param #", "Mult-adds"]
         let w0 = max(header[0].count, labels.map(\.count).max() ?? 0)
@@ -81,7 +88,9 @@ enum ModelSummary {
         let kids = m.children
         let index = rows.count
         let own = m.ownParameters.reduce(0) { $0 + $1.variable.value.count }
+        let ownFrozen = m.ownParameters.reduce(0) { $0 + ($1.variable.requiresGrad ? 0 : $1.variable.value.count) }
         rows.append(Row(depth: depth, last: last, name: name, shape: out, params: kids.isEmpty ? own : m.parameterCount(),
+                        frozen: kids.isEmpty ? ownFrozen : m.frozenParameterCount(),
                         multAdds: kids.isEmpty ? multAdds(m, output: out) : 0, leaf: kids.isEmpty))
         guard !kids.isEmpty, !path.contains(ObjectIdentifier(m)) else { return out }
         let inner = path.union([ObjectIdentifier(m)])
@@ -99,7 +108,8 @@ enum ModelSummary {
                 if (try? walk(child.module, input: input, name: label, depth: depth + 1, last: isLast, rows: &rows, path: inner)) == nil {
                     rows.removeLast(rows.count - before)
                     rows.append(Row(depth: depth + 1, last: isLast, name: label, shape: nil,
-                                    params: child.module.parameterCount(), multAdds: 0, leaf: true))
+                                    params: child.module.parameterCount(), frozen: child.module.frozenParameterCount(),
+                                    multAdds: 0, leaf: true))
                 }
             }
         }
