@@ -149,24 +149,37 @@ public enum Safetensors {
 
     /// Little-endian values of `dtype` at `bytes[base…]` as float32 (the range is validated by the caller).
     static func convert(_ bytes: [UInt8], from base: Int, count: Int, dtype: DType) -> [Float] {
-        bytes.withUnsafeBufferPointer { raw -> [Float] in
-            func u(_ k: Int, _ width: Int) -> UInt64 {
-                var v: UInt64 = 0
-                for b in (0..<width).reversed() { v = v << 8 | UInt64(raw[base + k * width + b]) }
-                return v
+        guard count > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            bytes.withUnsafeBytes { all in
+                // Unaligned little-endian loads (x86 and arm64 are little-endian hosts).
+                let raw = UnsafeRawBufferPointer(rebasing: all[base..<base + count * dtype.size])
+                switch dtype {
+                case .f32:
+                    for k in 0..<count { out[k] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self))) }
+                case .f16:
+                    for k in 0..<count { out[k] = halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))) }
+                case .bf16:
+                    for k in 0..<count {
+                        out[k] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))) << 16)
+                    }
+                case .f64:
+                    for k in 0..<count { out[k] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)))) }
+                case .i64:
+                    for k in 0..<count { out[k] = Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: Int64.self))) }
+                case .i32:
+                    for k in 0..<count { out[k] = Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self))) }
+                case .i16:
+                    for k in 0..<count { out[k] = Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self))) }
+                case .i8:
+                    for k in 0..<count { out[k] = Float(Int8(bitPattern: raw[k])) }
+                case .u8:
+                    for k in 0..<count { out[k] = Float(raw[k]) }
+                case .bool:
+                    for k in 0..<count { out[k] = raw[k] != 0 ? 1 : 0 }
+                }
             }
-            switch dtype {
-            case .f32: return (0..<count).map { Float(bitPattern: UInt32(truncatingIfNeeded: u($0, 4))) }
-            case .f16: return (0..<count).map { halfToFloat(UInt16(truncatingIfNeeded: u($0, 2))) }
-            case .bf16: return (0..<count).map { Float(bitPattern: UInt32(truncatingIfNeeded: u($0, 2)) << 16) }
-            case .f64: return (0..<count).map { Float(Double(bitPattern: u($0, 8))) }
-            case .i64: return (0..<count).map { Float(Int64(bitPattern: u($0, 8))) }
-            case .i32: return (0..<count).map { Float(Int32(truncatingIfNeeded: u($0, 4))) }
-            case .i16: return (0..<count).map { Float(Int16(truncatingIfNeeded: u($0, 2))) }
-            case .i8: return (0..<count).map { Float(Int8(truncatingIfNeeded: u($0, 1))) }
-            case .u8: return (0..<count).map { Float(u($0, 1)) }
-            case .bool: return (0..<count).map { u($0, 1) != 0 ? 1 : 0 }
-            }
+            initialized = count
         }
     }
 
@@ -241,10 +254,10 @@ public enum Safetensors {
             switch e.dtype {
             case .f16:
                 dtype = .f16
-                for x in e.tensor.scalars { let h = floatToHalf(x); data += [UInt8(h & 0xFF), UInt8(h >> 8)] }
+                append16(e.tensor.scalars, floatToHalf, to: &data)
             case .bf16:
                 dtype = .bf16
-                for x in e.tensor.scalars { let h = floatToBFloat16(x); data += [UInt8(h & 0xFF), UInt8(h >> 8)] }
+                append16(e.tensor.scalars, floatToBFloat16, to: &data)
             case .i64:
                 dtype = .i64
                 for x in e.tensor.scalars {
@@ -253,11 +266,8 @@ public enum Safetensors {
                 }
             default:
                 dtype = .f32
-                data.reserveCapacity(data.count + e.tensor.count * 4)
-                for x in e.tensor.scalars {
-                    let v = x.bitPattern
-                    data += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)]
-                }
+                // float32 is stored little-endian, as the host holds it: copy the bytes as they are.
+                e.tensor.scalars.withUnsafeBytes { data.append(contentsOf: $0) }
             }
             members.append((e.name, .object([("dtype", .string(dtype.rawValue)),
                                               ("shape", .array(e.tensor.shape.map(JSONValue.int))),
@@ -269,6 +279,13 @@ public enum Safetensors {
         out.reserveCapacity(8 + header.count + data.count)
         let n = UInt64(header.count)
         for b in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(b)))) }
-        return out + header + data
+        out.append(contentsOf: header)
+        out.append(contentsOf: data)
+        return out
+    }
+
+    private static func append16(_ values: [Float], _ convert: (Float) -> UInt16, to data: inout [UInt8]) {
+        let halves = values.map { convert($0).littleEndian }
+        halves.withUnsafeBytes { data.append(contentsOf: $0) }
     }
 }
