@@ -87,6 +87,9 @@ extension Module {
             plan.append((target.set, t))
         }
         report.missing = order.filter { !found.contains($0) }
+        // Mis-shaped names in the model's order (files often sort names differently).
+        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        report.misshaped.sort { (rank[$0.name] ?? 0) < (rank[$1.name] ?? 0) }
         if strict && !report.isComplete {
             throw OpError("load_weights", report.description)
         }
@@ -108,8 +111,9 @@ extension Safetensors {
         return try encode(entries, metadata: [architectureKey: spec, "format": "pt"])
     }
 
-    /// The model a file describes (architecture metadata required), with its weights loaded strictly.
-    /// `rng` only draws the initial weights that the file then replaces.
+    /// The model a file describes (architecture metadata required), with its weights loaded strictly,
+    /// in inference mode (as after training; `train()` or `fit` switch it back). `rng` only draws the
+    /// initial weights that the file then replaces.
     public static func decodeModel(_ contents: Contents, rng: inout RandomSource) throws -> Module {
         guard let spec = contents.metadata[architectureKey] else {
             throw OpError("load", "the file holds no architecture (no __metadata__ \"\(architectureKey)\"); load its weights into a model with load_weights")
@@ -120,6 +124,7 @@ extension Safetensors {
         } catch let e as OpError {
             throw OpError("load", "the weights do not match the architecture: \(e.message)")
         }
+        model.setTraining(false)
         return model
     }
 }
