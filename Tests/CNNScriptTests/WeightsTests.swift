@@ -43,6 +43,26 @@ struct WeightsTests {
                 "\(lines)")
     }
 
+    @Test("lists of [name, tensor] pairs or tensors save as named tensors; an undescribable model saves its weights only")
+    func listsAndWeightsOnly() {
+        let path = Self.temp("list.safetensors")
+        let lines = clean("""
+        save([["a", ones(2)], ["b.c", zeros(1, 3)]], \(path))
+        w = load(\(path))
+        print(w.names, shape(w.b.c), shape(named(w, "b.c")))
+        save([ones(2), ones(3)], \(path))
+        print(load(\(path)).names)
+        """)
+        #expect(lines == ["[\"a\", \"b.c\"] [1, 3] [1, 3]", "[\"0\", \"1\"]"], "\(lines)")
+        expectError("save([[\"a\", 1, 2]], \(path))", 1, 1, "item 0 should be [name, tensor] or a tensor")
+
+        let c = CapturingSession()
+        c.session.globals.define("m", .object(ModelObject(Sequential([ScaleLayer(2)]))))
+        let out = c.run("save(m, \(path)); w = load(\(path)); print(w.names); load_weights(m, w)")
+        #expect(out.contains("save: note: cannot describe the architecture of a Scale layer; saved the weights only"), "\(out)")
+        #expect(out.hasSuffix("[\"0.weight\", \"0.calls\"]\nload_weights: loaded 1 tensor\n"), "\(out)")
+    }
+
     @Test("a PyTorch export loads as named weights and into lenet5 by name, giving PyTorch's output")
     func pytorchExport() {
         let lines = clean("""

@@ -8,7 +8,8 @@ public struct StateDictReport: Sendable, CustomStringConvertible {
     public var missing: [String] = []
     public var unexpected: [String] = []
     public var misshaped: [(name: String, file: [Int], model: [Int])] = []
-    /// File entries skipped on purpose (BatchNorm's `num_batches_tracked`, which cnns does not keep).
+    /// File entries skipped on purpose: BatchNorm's `num_batches_tracked` (cnns does not count
+    /// batches) and buffers of layers that cannot be set from outside.
     public var ignored: [String] = []
 
     public init() {}
@@ -55,6 +56,7 @@ extension Module {
         var targets: [String: (shape: [Int], set: (Tensor) -> Void)] = [:]
         var order: [String] = []
         var batchNorms = Set<String>()
+        var fixedBuffers = Set<String>()
         var seenParams = Set<ObjectIdentifier>()
         visit(prefix: "") { prefix, m in
             for (name, v) in m.ownParameters where seenParams.insert(ObjectIdentifier(v)).inserted {
@@ -66,6 +68,9 @@ extension Module {
                 targets[prefix + "running_mean"] = ([bn.channels], { bn.runningMean = $0 })
                 targets[prefix + "running_var"] = ([bn.channels], { bn.runningVar = $0 })
                 order += [prefix + "running_mean", prefix + "running_var"]
+            } else {
+                // Other layers' buffers have no setter in `Module`: recognised, never loaded.
+                for (name, _) in m.ownBuffers { fixedBuffers.insert(prefix + name) }
             }
         }
         var report = StateDictReport()
@@ -77,6 +82,7 @@ extension Module {
                 report.ignored.append(name)
                 continue
             }
+            if fixedBuffers.contains(name) { report.ignored.append(name); continue }
             guard let target = targets[name] else { report.unexpected.append(name); continue }
             guard found.insert(name).inserted else { continue }
             guard target.shape == t.shape else {
@@ -101,14 +107,16 @@ extension Module {
 extension Safetensors {
     /// The bytes of a model: its state dict as F32 (plus an I64 `num_batches_tracked` of 0 per
     /// BatchNorm, which cnns does not count, so PyTorch's strict loading finds every name it expects)
-    /// and its architecture (`ModelSpec`) under `__metadata__["cnns.architecture"]`.
-    public static func encode(model: Module) throws -> [UInt8] {
+    /// and its architecture (`ModelSpec`) under `__metadata__["cnns.architecture"]` (left out with
+    /// `architecture: false`: a weights-only file, as PyTorch writes).
+    public static func encode(model: Module, architecture: Bool = true) throws -> [UInt8] {
         var entries = model.stateDict().map { Entry(name: $0.name, tensor: $0.tensor) }
         model.visit(prefix: "") { prefix, m in
             if m is BatchNorm { entries.append(Entry(name: prefix + "num_batches_tracked", dtype: .i64, tensor: Tensor(0))) }
         }
-        let spec = try ModelSpec.describe(model)
-        return try encode(entries, metadata: [architectureKey: spec, "format": "pt"])
+        var metadata = ["format": "pt"]
+        if architecture { metadata[architectureKey] = try ModelSpec.describe(model) }
+        return try encode(entries, metadata: metadata)
     }
 
     /// The model a file describes (architecture metadata required), with its weights loaded strictly,
