@@ -11,6 +11,8 @@ public struct StateDictReport: Sendable, CustomStringConvertible {
     /// File entries skipped on purpose: BatchNorm's `num_batches_tracked` (cnns does not count
     /// batches) and buffers of layers that cannot be set from outside.
     public var ignored: [String] = []
+    /// How many names matched only without DataParallel's `module.` prefix (pytorch#20453).
+    public var unprefixed = 0
 
     public init() {}
 
@@ -19,7 +21,8 @@ public struct StateDictReport: Sendable, CustomStringConvertible {
 
     /// `loaded 10 tensors; missing: fc.weight, fc.bias; unexpected: …; mis-shaped: fc.weight (file 10×84, model 5×84)`
     public var description: String {
-        var parts = ["loaded \(loaded.count) tensor\(loaded.count == 1 ? "" : "s")"]
+        var parts = ["loaded \(loaded.count) tensor\(loaded.count == 1 ? "" : "s")"
+                     + (unprefixed > 0 ? " (\(unprefixed) matched without their \"module.\" prefix)" : "")]
         if !missing.isEmpty { parts.append("missing (in the model, not in the file): \(missing.joined(separator: ", "))") }
         if !unexpected.isEmpty { parts.append("unexpected (in the file, not in the model): \(unexpected.joined(separator: ", "))") }
         if !misshaped.isEmpty {
@@ -49,7 +52,8 @@ extension Module {
     /// Sets parameters and buffers from `tensors` by name. With `strict` (PyTorch's default) any
     /// missing, unexpected or mis-shaped name is an `OpError("load_weights", report)` and nothing is
     /// changed; without it the tensors that match are loaded and the report says what was not.
-    /// `num_batches_tracked` entries of BatchNorm layers are accepted and ignored.
+    /// `num_batches_tracked` entries of BatchNorm layers are accepted and ignored, and a name saved
+    /// through `nn.DataParallel` (`module.fc.weight`) matches the model's `fc.weight`.
     @discardableResult
     public func loadStateDict(_ tensors: [(name: String, tensor: Tensor)], strict: Bool = true) throws -> StateDictReport {
         // Setters by name: parameters (through the shared Variable) and BatchNorm's buffers.
@@ -76,14 +80,22 @@ extension Module {
         var report = StateDictReport()
         var found = Set<String>()
         var plan: [(set: (Tensor) -> Void, tensor: Tensor)] = []
-        for (name, t) in tensors {
-            if name.hasSuffix("num_batches_tracked"),
-               batchNorms.contains(String(name.dropLast("num_batches_tracked".count))) {
-                report.ignored.append(name)
-                continue
+        /// BatchNorm's batch counter, or another layer's buffer: known to the model, not loaded.
+        func skipped(_ n: String) -> Bool {
+            let counter = "num_batches_tracked"
+            return fixedBuffers.contains(n) || (n.hasSuffix(counter) && batchNorms.contains(String(n.dropLast(counter.count))))
+        }
+        for (fileName, t) in tensors {
+            var name = fileName
+            if targets[name] == nil, !skipped(name), name.hasPrefix("module.") {
+                let bare = String(name.dropFirst("module.".count))
+                if targets[bare] != nil || skipped(bare) {
+                    name = bare
+                    report.unprefixed += 1
+                }
             }
-            if fixedBuffers.contains(name) { report.ignored.append(name); continue }
-            guard let target = targets[name] else { report.unexpected.append(name); continue }
+            if skipped(name) { report.ignored.append(fileName); continue }
+            guard let target = targets[name] else { report.unexpected.append(fileName); continue }
             guard found.insert(name).inserted else { continue }
             guard target.shape == t.shape else {
                 report.misshaped.append((name, t.shape, target.shape))

@@ -132,3 +132,22 @@ struct SafetensorsModelTests {
         #expect(try model.freeze(upTo: "-2") == ["0", "1", "2", "3"])
     }
 }
+
+@Suite("Formats: state dict names from PyTorch")
+struct StateDictNameTests {
+    @Test("names saved through DataParallel (module.…) match without the prefix, and the report says so")
+    func dataParallelPrefix() throws {
+        var rng = RandomSource(seed: 8)
+        let source = Sequential([try Conv(1, 2, kernel: Size2(3), rng: &rng), try BatchNorm(2)])
+        let target = Sequential([try Conv(1, 2, kernel: Size2(3), rng: &rng), try BatchNorm(2)])
+        var tensors = source.stateDict().map { ("module." + $0.name, $0.tensor) }
+        tensors.append(("module.1.num_batches_tracked", Tensor(3)))
+        let report = try target.loadStateDict(tensors)
+        #expect(report.unprefixed == 7 && report.ignored == ["module.1.num_batches_tracked"] && report.isComplete)
+        #expect(report.description == "loaded 6 tensors (7 matched without their \"module.\" prefix)")
+        #expect(target.stateDict().map(\.tensor.scalars) == source.stateDict().map(\.tensor.scalars))
+        // A name that matches neither way stays unexpected, under its file name.
+        let r2 = try target.loadStateDict([("module.9.weight", Tensor(1))], strict: false)
+        #expect(r2.unexpected == ["module.9.weight"] && r2.unprefixed == 0)
+    }
+}
