@@ -81,7 +81,7 @@ final class WeightsObject: IndexableObject {
     }
 }
 
-extension Array where Element == Int {
+fileprivate extension Array where Element == Int {
     /// Python's `a[start:end:step]` over this array (step ≠ 0), negative bounds counting from the end.
     func pythonSlice(start: Int?, end: Int?, step: Int) -> [Int] {
         let n = count
