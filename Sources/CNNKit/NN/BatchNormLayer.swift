@@ -4,6 +4,8 @@
 /// with the batch's statistics and updates the running ones as
 /// `running = (1 − momentum)·running + momentum·batch` (PyTorch's momentum 0.1 is ONNX/Keras' 0.9);
 /// in inference mode it uses the running statistics. Starts at weight 1, bias 0, mean 0, variance 1.
+/// A `frozen` layer (set by `freeze`) stays in inference mode even under `train()`: fine-tuning keeps
+/// the pretrained statistics, as the usual PyTorch recipe does by calling `eval()` on frozen BN layers.
 public final class BatchNorm: Module {
     public let channels: Int
     public let eps: Float
@@ -13,6 +15,8 @@ public final class BatchNorm: Module {
     public var runningMean: Tensor
     public var runningVar: Tensor
     public var isTraining = true
+    /// Set by `Module.freeze`: running statistics are used and not updated, whatever `isTraining` is.
+    public var frozen = false
 
     public init(_ channels: Int, eps: Float = 1e-5, momentum: Float = 0.1) throws {
         let op = "BatchNorm"
@@ -40,7 +44,7 @@ public final class BatchNorm: Module {
     public func forward(_ x: Variable) throws -> Variable {
         _ = try outputShape(for: x.shape)
         return try Variable.batchNorm(x, scale: weight, bias: bias, runningMean: &runningMean, runningVar: &runningVar,
-                                      momentum: momentum, eps: eps, training: isTraining)
+                                      momentum: momentum, eps: eps, training: isTraining && !frozen)
     }
 
     public func outputShape(for input: [Int]) throws -> [Int] {

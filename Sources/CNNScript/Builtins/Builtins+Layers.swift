@@ -188,24 +188,6 @@ extension Builtins {
             body: { a, _ in
                 .list(try a.layer("model").namedParameters().map { .variable($0.variable) })
             }),
-        Builtin(
-            name: "freeze", group: .layers,
-            summary: "Stops training a model's parameters (no gradients, optimizers leave them alone), e.g. a pretrained base.",
-            parameters: [.required("model", "a layer or model")],
-            example: "m = Sequential(Dense(4, 3)); freeze(m)",
-            body: { a, _ in
-                for p in try a.layer("model").namedParameters() { p.variable.requiresGrad = false }
-                return .none
-            }),
-        Builtin(
-            name: "unfreeze", group: .layers,
-            summary: "Lets a frozen model's parameters train again.",
-            parameters: [.required("model", "a layer or model")],
-            example: "m = Sequential(Dense(4, 3)); freeze(m); unfreeze(m)",
-            body: { a, _ in
-                for p in try a.layer("model").namedParameters() { p.variable.requiresGrad = true }
-                return .none
-            }),
     ]
 
     static let zoo: [Builtin] = [
