@@ -131,7 +131,7 @@ struct WeightsTests {
         #expect(lines.contains { $0.hasPrefix("|-Dense(4, 8)") && $0.contains("(40)") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("|-Dense(8, 8)") && $0.contains("(72)") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("`-Dense(8, 3)") && $0.contains(" 27 ") }, "\(lines)")
-        #expect(lines.contains("Trainable params: 27") && lines.contains("Non-trainable params: 112"), "\(lines)")
+        #expect(lines.contains("Trainable params: 27") && lines.contains("Frozen params: 112"), "\(lines)")
         #expect(lines.suffix(2) == ["6", "true false"], "\(lines)")
         expectError("freeze(Sequential(Dense(2, 2)), upto: \"fc\")", 1, 33, "freeze: upto: 'fc' is not a sub-layer of the Sequential (it has 0…0)")
         expectError("freeze(Dense(2, 2), upto: 0)", 1, 21, "has no sub-layers")
