@@ -309,7 +309,7 @@ private struct Builder {
         var t: ONNXTensor
         if let v = n.attributes["value"]?.t { t = v }
         else if let f = n.attributes["value_float"]?.f { t = ONNXTensor(dims: [], dataType: 1, floats: [f], ints: [0]) }
-        else if let a = n.attributes["value_floats"] { t = ONNXTensor(dims: [a.floats.count], dataType: 1, floats: a.floats, ints: a.floats.map { Int64($0) }) }
+        else if let a = n.attributes["value_floats"] { t = ONNXTensor(dims: [a.floats.count], dataType: 1, floats: a.floats, ints: a.floats.map { Int64(exactly: $0.rounded()) ?? 0 }) }
         else if let i = n.attributes["value_int"]?.i { t = ONNXTensor(dims: [], dataType: 7, floats: [Float(i)], ints: [Int64(i)]) }
         else if let a = n.attributes["value_ints"] { t = ONNXTensor(dims: [a.ints.count], dataType: 7, floats: a.ints.map { Float($0) }, ints: a.ints.map { Int64($0) }) }
         else { throw fail(n, "needs a value, value_float(s) or value_int(s) attribute") }

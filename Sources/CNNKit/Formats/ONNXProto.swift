@@ -62,7 +62,10 @@ struct ONNXTensor {
             }
             try raw.withUnsafeBytes { (p: UnsafeRawBufferPointer) in
                 switch t.dataType {
-                case float: t.floats = (0..<count).map { Float(bitPattern: p.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian) }
+                case float:
+                    // The bulk of a file: copied whole (cnns runs on little-endian machines, as ONNX stores).
+                    t.floats = [Float](repeating: 0, count: count)
+                    t.floats.withUnsafeMutableBytes { $0.copyMemory(from: p) }
                 case double: t.floats = (0..<count).map { Float(Double(bitPattern: p.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self).littleEndian)) }
                 case int64: t.ints = (0..<count).map { Int64(littleEndian: p.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
                 case int32: t.ints = (0..<count).map { Int64(Int32(littleEndian: p.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))) }
@@ -83,7 +86,12 @@ struct ONNXTensor {
                 throw OpError("load", "\(label) of shape \(Shape.describe(t.dims)) needs \(count) values, the file holds \(typed)")
             }
         }
-        if t.isInteger { t.floats = t.ints.map { Float($0) } } else { t.ints = t.floats.map { Int64(exactly: $0.rounded()) ?? 0 } }
+        // Both views: integers as floats for computing, small float tensors as integers for shapes.
+        if t.isInteger {
+            t.floats = t.ints.map { Float($0) }
+        } else if t.floats.count <= 64 {
+            t.ints = t.floats.map { Int64(exactly: $0.rounded()) ?? 0 }
+        }
         return t
     }
 

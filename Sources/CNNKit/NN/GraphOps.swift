@@ -60,6 +60,17 @@ enum GraphOps {
         return out
     }
 
+    /// ONNX Flatten: always a matrix, the axes before `axis` multiplied into the rows and the rest into
+    /// the columns (cnns's `Flatten` layer keeps the leading axes instead; the two agree for axis 1).
+    static func onnxFlatten(_ shape: [Int], axis a: Int) throws -> [Int] {
+        let ax = a < 0 ? a + shape.count : a
+        guard ax >= 0, ax <= shape.count else {
+            throw OpError("Flatten", "axis \(a) is out of range for \(Shape.describe(shape))")
+        }
+        return [try Shape.elementCount(Array(shape[..<ax]), op: "Flatten"),
+                try Shape.elementCount(Array(shape[ax...]), op: "Flatten")]
+    }
+
     static func squeezeAxes(_ shape: [Int], _ axes: [Int]) throws -> [Int] {
         let normalized = try axes.map { try axis($0, rank: shape.count, "Squeeze") }
         let drop = normalized.isEmpty ? Set(shape.indices.filter { shape[$0] == 1 }) : Set(normalized)
@@ -112,7 +123,7 @@ enum GraphOps {
             return try x[0].permute(perm.isEmpty ? Array((0..<x[0].shape.count).reversed()) : perm)
         case .flatten(let a):
             try arity(op, x.count, 1...1)
-            return try x[0].flatten(axis: a)
+            return try x[0].reshape(onnxFlatten(x[0].shape, axis: a))
         case .pad(let pads, let value):
             try arity(op, x.count, 1...1)
             return try x[0].pad(pads, value: value)
@@ -224,7 +235,7 @@ enum GraphOps {
             return Known(shape: p.map { x[0].shape[$0] }, values: nil)
         case .flatten(let a):
             try arity(op, x.count, 1...1)
-            return Known(shape: try Flatten(axis: a).outputShape(for: x[0].shape), values: nil)
+            return Known(shape: try onnxFlatten(x[0].shape, axis: a), values: nil)
         case .pad(let pads, _):
             try arity(op, x.count, 1...1)
             let r = x[0].shape.count
@@ -232,7 +243,10 @@ enum GraphOps {
                 throw OpError("Pad", "needs \(2 * r) non-negative pads for rank \(r), got \(pads)")
             }
             return Known(shape: x[0].shape.indices.map { x[0].shape[$0] + pads[$0] + pads[$0 + r] }, values: nil)
-        case .clip, .identity: return try same()
+        case .clip: return try same()
+        case .identity:
+            try arity(op, x.count, 1...1)
+            return x[0]
         case .prelu:
             try arity(op, x.count, 2...2)
             return Known(shape: try Shape.broadcast(x[0].shape, x[1].shape, op: "PRelu"), values: nil)
