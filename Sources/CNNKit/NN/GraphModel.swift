@@ -177,7 +177,18 @@ public final class GraphModel: Module {
     /// Propagates shapes (and the values of small integer tensors, so a Shape→Gather→Concat→Reshape
     /// chain folds) through the graph without computing anything.
     public func outputShape(for input: [Int]) throws -> [Int] {
+        try propagate(input).output
+    }
+
+    /// The input shape each layer node sees for a model input shaped `input`, by layer name (what
+    /// `summary` shows for a graph, whose layers are not a chain).
+    public func layerInputShapes(for input: [Int]) throws -> [String: [Int]] {
+        try propagate(input).layerInputs
+    }
+
+    private func propagate(_ input: [Int]) throws -> (output: [Int], layerInputs: [String: [Int]]) {
         var env: [String: GraphOps.Known] = [:]
+        var layerInputs: [String: [Int]] = [:]
         for (name, v) in constants { env[name] = GraphOps.Known(constant: v.value) }
         env[inputName] = GraphOps.Known(shape: input, values: nil)
         for n in nodes {
@@ -185,6 +196,7 @@ public final class GraphModel: Module {
                 guard let k = env[name] else { throw OpError(typeName, "node '\(n.name)' reads '\(name)' before it is computed") }
                 return k
             }
+            if case .layer = n.op, let first = args.first { layerInputs[n.name] = first.shape }
             do {
                 env[n.output] = try GraphOps.infer(n.op, args)
             } catch let e as OpError {
@@ -192,6 +204,6 @@ public final class GraphModel: Module {
             }
         }
         guard let out = env[outputName] else { throw OpError(typeName, "the output '\(outputName)' was not computed") }
-        return out.shape
+        return (out.shape, layerInputs)
     }
 }

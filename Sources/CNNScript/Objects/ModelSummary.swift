@@ -87,10 +87,13 @@ enum ModelSummary {
         let inner = path.union([ObjectIdentifier(m)])
         var current = input
         var sum = 0
+        // A graph's layers are not a chain: each is fed the shape its node reads.
+        let graphInputs = (m as? GraphModel).flatMap { try? $0.layerInputShapes(for: input) }
         for (k, child) in kids.enumerated() {
             let label = Int(child.name) != nil ? child.module.signature : "\(child.name): \(child.module.signature)"
             let isLast = k == kids.count - 1
             let before = rows.count
+            if let shape = graphInputs?[child.name] { current = shape }
             if let shape = try? walk(child.module, input: current, name: label, depth: depth + 1, last: isLast, rows: &rows, path: inner) {
                 current = shape
             } else {
