@@ -106,7 +106,7 @@ let engineReady = (try? Tensor.zeros([1])) != nil && (try? Tensor.conv(Tensor(sh
     }
 
     @Test func extensionsAreCheckedBeforeAnythingIsRead() {
-        #expect(run("load(\"noext\")").error?.message == "load: \"noext\" has no file extension (supported: .npy)")
-        #expect(run("save([1], \"m.onnx\")").error?.message == "save: cannot save \".onnx\" files (supported: .npy)")
+        #expect(run("load(\"noext\")").error?.message.hasPrefix("load: \"noext\" has no file extension (supported: .npy") == true)
+        #expect(run("save([1], \"m.onnx\")").error?.message == "save: .onnx holds a model, got a tensor 1")
     }
 }

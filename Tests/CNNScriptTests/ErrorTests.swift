@@ -47,9 +47,9 @@ import Testing
         ("kernel(\"box\", size: 0)", 1, 15, "kernel: size: expected a positive integer, got 0"),
         ("dropout(1, p: 1.5)", 1, 12, "dropout: p: expected a probability in [0, 1), got 1.5"),
         ("convolve(1, 2, mode: \"circular\")", 1, 16, "convolve: mode: expected one of \"full\", \"same\", \"valid\", got \"circular\""),
-        ("load(\"model.onnx\")", 1, 1, "load: cannot load \".onnx\" files (supported: .npy)"),
-        ("load(\"w.safetensors\")", 1, 1, "load: cannot load \".safetensors\" files (supported: .npy)"),
-        ("save(1, \"x.txt\")", 1, 1, "save: cannot save \".txt\" files (supported: .npy)"),
+        ("load(\"model.onnx\")", 1, 1, "load: cannot read \"model.onnx\": No such file or directory"),
+        ("load(\"w.safetensors\")", 1, 1, "load: cannot load \".safetensors\" files (supported: .npy"),
+        ("save(1, \"x.txt\")", 1, 1, "save: cannot save \".txt\" files (supported: .npy"),
         ("load(\"/nonexistent/dir/w.npy\")", 1, 1, "load: cannot read \"/nonexistent/dir/w.npy\": No such file or directory"),
         // Runtime errors of the language itself
         ("a, b = [\"x\", \"y\", \"z\"]", 1, 6, "cannot unpack 3 values into 2 names"),
