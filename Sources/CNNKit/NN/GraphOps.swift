@@ -265,7 +265,7 @@ enum GraphOps {
             }
             let shape = Array(data[..<ax]) + x[1].shape + Array(data[(ax + 1)...])
             var values: [Int]? = nil
-            if let v = x[0].values, data.count == 1 { values = idx.map { v[$0 < 0 ? $0 + v.count : $0] } }
+            if let v = x[0].values, data.count == 1, v.count == data[0] { values = idx.map { v[$0 < 0 ? $0 + v.count : $0] } }
             return Known(shape: shape, values: values)
         case .unsqueeze(let axes):
             try arity(op, x.count, 1...1)

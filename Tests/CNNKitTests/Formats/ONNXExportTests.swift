@@ -117,6 +117,7 @@ struct ONNXRuntimeTests {
             ("resnet", try ExportModels.smallResNet(), TestRNGTensor.make([2, 3, 8, 8], seed: 7)),
             ("lenet", lenet, TestRNGTensor.make([2, 1, 28, 28], seed: 8)),
             ("chain", chain, chainX),
+            ("functional", try ONNXOpsTests.functionalGraph().0, TestRNGTensor.make([1, 2, 4, 4], seed: 9)),
         ]
         var paths: [String] = []
         for (name, model, x) in cases {
