@@ -81,11 +81,23 @@ private struct Builder {
     func float(_ n: ONNXNode, _ key: String, _ fallback: Float) -> Float { n.attributes[key]?.f ?? fallback }
 
     /// A module name: the weights' prefix (`fc` for `fc.weight`) when the exporter gave one, else the
-    /// node's name with path separators turned into dots; unique within the graph.
+    /// module path in PyTorch's scoped node name (`/layer1/layer1.0/conv1/Conv` → `layer1.0.conv1`,
+    /// which is what a Conv with BatchNorm folded in is called), else the node's name; unique.
     mutating func moduleName(_ n: ONNXNode, weight: String?) -> String {
         var base = n.name
-        if let w = weight, w.hasSuffix(".weight"), w.count > 7 { base = String(w.dropLast(7)) }
-        base = base.split(separator: "/").filter { !$0.isEmpty }.joined(separator: "_")
+        let scopes = n.name.split(separator: "/").map(String.init).filter { !$0.isEmpty }
+        if let w = weight, w.hasSuffix(".weight"), w.count > 7 {
+            base = String(w.dropLast(7))
+        } else if n.name.hasPrefix("/"), scopes.count >= 2 {
+            // A scope is a module's local name, prefixed by its parent's when the parent is a
+            // Sequential ("layer1.0", "downsample.0"): that prefix is already on the path.
+            base = scopes.dropLast().dropFirst().reduce(scopes[0]) { path, scope in
+                let parent = path.split(separator: ".").last.map(String.init) ?? path
+                return scope.hasPrefix(parent + ".") ? path + scope.dropFirst(parent.count) : path + "." + scope
+            }
+        } else {
+            base = scopes.joined(separator: "_")
+        }
         if base.isEmpty { base = n.opType }
         var name = base, k = 1
         while usedNames.contains(name) { k += 1; name = "\(base)_\(k)" }
