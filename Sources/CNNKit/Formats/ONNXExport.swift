@@ -221,6 +221,8 @@ private struct Emitter {
                 return name
             }
             let inShapes = n.inputs.compactMap { shapes[$0] }
+            // Inference first: it checks the node's inputs (count and shapes) before they are indexed.
+            let known = try GraphOps.infer(n.op, inShapes)
             let q = p + n.name + "."
             let out: String
             switch n.op {
@@ -266,7 +268,7 @@ private struct Emitter {
             case .globalMaxPool: out = op("GlobalMaxPool", ins, q)
             }
             names[n.output] = out
-            shapes[n.output] = try GraphOps.infer(n.op, inShapes)
+            shapes[n.output] = known
         }
         guard let out = names[g.outputName] else { throw OpError("export", "the graph's output '\(g.outputName)' is never written") }
         return out
