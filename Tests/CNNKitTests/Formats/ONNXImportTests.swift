@@ -31,6 +31,14 @@ struct ONNXImportTests {
         #expect(m.parameterCount() == 61706)
     }
 
+    @Test("The same graph exported at opset 10 (attribute axes and clip bounds)")
+    func chainOpset10() throws {
+        let (m, x, y) = try ONNXFixtures.model("chain10")
+        #expect(Set(m.nodes.map(\.op.name)).isSuperset(of: ["Shape", "Gather", "Unsqueeze", "Reshape", "Clip"]))
+        expectClose(try m(x), y, rtol: 1e-4, atol: 1e-6)
+        #expect(try m.outputShape(for: [4, 3, 12, 12]) == [4, 5])
+    }
+
     @Test("A graph with branches, concat, PReLU, clip, pools and the Shape→Gather→Unsqueeze→Concat→Reshape chain")
     func chain() throws {
         let (m, x, y) = try ONNXFixtures.model("chain")
