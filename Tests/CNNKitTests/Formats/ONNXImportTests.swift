@@ -84,8 +84,9 @@ enum PythonFixtures {
 struct ONNXResNetTests {
     @Test("ResNet-18 exported by PyTorch (random weights, 1×3×64×64) gives PyTorch's outputs within 1e-4 relative")
     func resnet18() throws {
-        let file = PythonFixtures.cache.appendingPathComponent("resnet18.onnx")
-        if !FileManager.default.fileExists(atPath: file.path) {
+        // Regenerated unless every file is there (a run cut short may have left some).
+        let files = ["resnet18.onnx", "resnet18-input.npy", "resnet18-output.npy"]
+        if !files.allSatisfy({ FileManager.default.fileExists(atPath: PythonFixtures.cache.appendingPathComponent($0).path) }) {
             guard let ok = PythonFixtures.run(["--resnet", PythonFixtures.cache.path]) else { return }
             #expect(ok, "scripts/make-fixtures-onnx --resnet failed")
         }
