@@ -108,5 +108,6 @@ let engineReady = (try? Tensor.zeros([1])) != nil && (try? Tensor.conv(Tensor(sh
     @Test func extensionsAreCheckedBeforeAnythingIsRead() {
         #expect(run("load(\"noext\")").error?.message == "load: \"noext\" has no file extension (supported: \(FileFormats.supported("load")))")
         #expect(run("save([1], \"m.txt\")").error?.message == "save: cannot save \".txt\" files (supported: \(FileFormats.supported("save")))")
+        #expect(run("save([1], \"m.onnx\")").error?.message == "save: .onnx holds a model, got a tensor 1")
     }
 }

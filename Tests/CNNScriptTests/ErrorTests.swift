@@ -49,6 +49,7 @@ import Testing
         ("convolve(1, 2, mode: \"circular\")", 1, 16, "convolve: mode: expected one of \"full\", \"same\", \"valid\", got \"circular\""),
         ("load(\"model.pt\")", 1, 1, "load: cannot load \".pt\" files (supported: .npy"),
         ("load(\"w.safetensors\")", 1, 1, "load: cannot read \"w.safetensors\": No such file or directory"),
+        ("load(\"model.onnx\")", 1, 1, "load: cannot read \"model.onnx\": No such file or directory"),
         ("save(1, \"x.txt\")", 1, 1, "save: cannot save \".txt\" files (supported: .npy"),
         ("load(\"/nonexistent/dir/w.npy\")", 1, 1, "load: cannot read \"/nonexistent/dir/w.npy\": No such file or directory"),
         // Runtime errors of the language itself

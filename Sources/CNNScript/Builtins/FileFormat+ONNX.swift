@@ -1,4 +1,30 @@
-// Owned by the ONNX work (issue 5): the .onnx entries of the file-format table.
+import CNNKit
+import Foundation
+
+// The .onnx entries of the file-format table: `load` builds a graph model from the file's graph,
+// `save` exports a model for the input shape an imported model declared (other models: `export`).
 extension FileFormats {
-    static let onnxFormats: [FileFormat] = []
+    static let onnxFormats: [FileFormat] = [
+        FileFormat(
+            extensions: [".onnx"], loads: "a model", saves: "a model (with its declared input shape)",
+            load: { path, _ in .object(ModelObject(try ONNXImport.decode(try read(path, op: "load")))) },
+            save: { value, _ in
+                guard case .object(let o as ModelObject) = value else {
+                    throw RuntimeError("save: .onnx holds a model, got \(value.brief)")
+                }
+                guard let shape = ONNXFiles.declaredInput(o.module) else {
+                    throw RuntimeError("save: a \(o.module.typeName) does not record its input shape; use export(model, path, input:[N, C, H, W])")
+                }
+                return Data(try ONNXExport.encode(model: o.module, inputShape: shape))
+            }),
+    ]
+}
+
+enum ONNXFiles {
+    /// The input shape an imported graph declared, its symbolic dims (the batch) taken as 1.
+    static func declaredInput(_ m: Module) -> [Int]? {
+        guard let g = m as? GraphModel, let dims = g.declaredInputShape, dims.count >= 2 else { return nil }
+        let shape = dims.map { $0 < 1 ? 1 : $0 }
+        return (try? g.outputShape(for: shape)) == nil ? nil : shape
+    }
 }

@@ -183,8 +183,11 @@ struct ModelTrace {
             }
             throw fail(m, path, input, error)
         }
+        // A graph's layers are not a chain: each is fed the shape its node reads.
+        let graphInputs = (m as? GraphModel).flatMap { try? $0.layerInputShapes(for: input) }
         var current = input
         for (name, child) in m.children {
+            if let shape = graphInputs?[name] { current = shape }
             var probe = self
             if let next = try? probe.visit(child, input: current, label: Self.childLabel(name, child),
                                            path: Self.join(path, name), depth: depth) {
