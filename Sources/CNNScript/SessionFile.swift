@@ -14,8 +14,10 @@ import Foundation
 /// (a string, so nan and inf survive and the shortest decimal form round-trips exactly),
 /// `{"kind": "string", "value": "…"}`, `{"kind": "list", "items": [value, …]}` or
 /// `{"kind": "tensor", "shape": [2, 3], "offset": 0, "requires_grad": false}` (`offset` in bytes into
-/// the data section). Models, functions and other objects are not stored (yet): saving them is an
-/// error that names them.
+/// the data section) or `{"kind": "model", "offset": 0, "bytes": 1234}`: a model stored as the same
+/// safetensors bytes `save(model, "m.safetensors")` writes (weights and architecture), read back by the
+/// same checked reader. Functions, optimizers and other objects are not stored: saving them is an error
+/// that names them.
 ///
 /// A session file is untrusted input. Reading checks the whole manifest first — kinds, names, nesting,
 /// shapes against `Shape.maxElements`, every blob inside the data section and no two blobs
@@ -60,8 +62,18 @@ enum SessionFile {
         case .variable(let v): return tensorEntry(v.value, requiresGrad: v.requiresGrad, data: &data)
         case .list(let items):
             return ["kind": "list", "items": try items.map { try manifestValue($0, name: name, data: &data) }]
+        case .object(let o as ModelObject):
+            let blob: [UInt8]
+            do {
+                blob = try Safetensors.encode(model: o.module)
+            } catch {
+                throw Failure("model '\(name)' cannot be saved: \(error)")
+            }
+            let offset = data.count
+            data.append(contentsOf: blob)
+            return ["kind": "model", "offset": offset, "bytes": blob.count] as [String: Any]
         case .function, .object:
-            throw Failure("\(value.typeName) '\(name)' cannot be saved yet (tensors, numbers, strings, bools and lists can)")
+            throw Failure("\(value.typeName) '\(name)' cannot be saved (models, tensors, numbers, strings, bools and lists can)")
         }
     }
 
@@ -112,6 +124,7 @@ enum SessionFile {
     private indirect enum Plan {
         case none, bool(Bool), number(Double), string(String), list([Plan])
         case tensor(shape: [Int], offset: Int, count: Int, requiresGrad: Bool)
+        case model(offset: Int, bytes: Int)
     }
 
     /// The variables stored in `bytes`, in file order. Throws `Failure` saying what is wrong.
@@ -207,8 +220,18 @@ enum SessionFile {
             let requiresGrad = dict["requires_grad"] as? Bool ?? false
             blobs.append((offset, size, name))
             return .tensor(shape: shape, offset: offset, count: count, requiresGrad: requiresGrad)
+        case "model":
+            guard let offset = dict["offset"].flatMap(integer), offset >= 0,
+                  let size = dict["bytes"].flatMap(integer), size >= 0 else {
+                throw Failure("'\(name)': a model without a byte offset and length")
+            }
+            guard offset <= dataSize, size <= dataSize - offset else {
+                throw Failure("'\(name)': the model needs bytes \(offset)..<\(offset + size) but the data section has \(dataSize)")
+            }
+            blobs.append((offset, size, name))
+            return .model(offset: offset, bytes: size)
         default:
-            throw Failure("'\(name)': unknown kind '\(kind)' (this cnns reads none, bool, number, string, list, tensor)")
+            throw Failure("'\(name)': unknown kind '\(kind)' (this cnns reads none, bool, number, string, list, tensor, model)")
         }
     }
 
@@ -240,6 +263,16 @@ enum SessionFile {
             }
             let tensor = try Tensor(shape: shape, scalars: scalars)
             return requiresGrad ? .variable(Variable(tensor, requiresGrad: true)) : .tensor(tensor)
+        case .model(let offset, let size):
+            let start = dataStart + offset
+            // The initial weights drawn here are all replaced by the stored ones.
+            var rng = RandomSource(seed: 0)
+            do {
+                let contents = try Safetensors.decode(Array(bytes[start..<start + size]))
+                return .object(ModelObject(try Safetensors.decodeModel(contents, rng: &rng)))
+            } catch let e as OpError {
+                throw Failure("a stored model: \(e.message)")
+            }
         }
     }
 
