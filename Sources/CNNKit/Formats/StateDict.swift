@@ -1,3 +1,4 @@
+import Foundation
 // A model's named tensors (PyTorch's state_dict) and loading them back by name.
 
 /// What `Module.loadStateDict` found: the names it loaded, the model's names the file lacks
@@ -127,14 +128,56 @@ extension Safetensors {
             if m is BatchNorm { entries.append(Entry(name: prefix + "num_batches_tracked", dtype: .i64, tensor: Tensor(0))) }
         }
         var metadata = ["format": "pt"]
-        if architecture { metadata[architectureKey] = try ModelSpec.describe(model) }
+        if architecture {
+            if let graph = model as? GraphModel {
+                metadata[graphKey] = try graphArchitecture(graph)
+            } else {
+                metadata[architectureKey] = try ModelSpec.describe(model)
+            }
+        }
         return try encode(entries, metadata: metadata)
+    }
+
+    /// A graph (an imported network) has no layer-tree description: its architecture is kept as the
+    /// ONNX model `export` writes, base64 in the metadata, and read back by the ONNX importer.
+    public static let graphKey = "cnns.onnx-graph"
+
+    /// Whether `describe`-able: a layer tree `ModelSpec` knows, or a graph that knows its input shape.
+    public static func canDescribe(_ model: Module) -> Bool {
+        if let graph = model as? GraphModel { return graph.concreteInputShape != nil }
+        return (try? ModelSpec.describe(model)) != nil
+    }
+
+    /// True when the file says how to rebuild its model (`decodeModel` can), not just its weights.
+    public static func hasArchitecture(_ contents: Contents) -> Bool {
+        contents.metadata[architectureKey] != nil || contents.metadata[graphKey] != nil
+    }
+
+    private static func graphArchitecture(_ graph: GraphModel) throws -> String {
+        guard let shape = graph.concreteInputShape else {
+            throw OpError("save", "the graph does not record its input shape, so its architecture cannot be written")
+        }
+        return Data(try ONNXExport.encode(model: graph, inputShape: shape)).base64EncodedString()
     }
 
     /// The model a file describes (architecture metadata required), with its weights loaded strictly,
     /// in inference mode (as after training; `train()` or `fit` switch it back). `rng` only draws the
     /// initial weights that the file then replaces.
     public static func decodeModel(_ contents: Contents, rng: inout RandomSource) throws -> Module {
+        if let text = contents.metadata[graphKey] {
+            guard let bytes = Data(base64Encoded: text) else {
+                throw OpError("load", "the graph architecture (__metadata__ \"\(graphKey)\") is not base64")
+            }
+            let graph = try ONNXImport.decode([UInt8](bytes))
+            do {
+                // The ONNX model carries the same weights; the named tensors are the file's truth.
+                try graph.loadStateDict(contents.entries.map { ($0.name, $0.tensor) }, strict: false)
+            } catch let e as OpError {
+                throw OpError("load", "the weights do not match the graph: \(e.message)")
+            }
+            graph.setTraining(false)
+            return graph
+        }
         guard let spec = contents.metadata[architectureKey] else {
             throw OpError("load", "the file holds no architecture (no __metadata__ \"\(architectureKey)\"); load its weights into a model with load_weights")
         }

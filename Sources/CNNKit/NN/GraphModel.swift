@@ -207,3 +207,13 @@ public final class GraphModel: Module {
         return (out.shape, layerInputs)
     }
 }
+
+extension GraphModel {
+    /// The input shape the graph declared, its symbolic dimensions (the batch) taken as 1; nil when it
+    /// declared none or the graph does not accept it. Export and saving need a concrete shape.
+    public var concreteInputShape: [Int]? {
+        guard let dims = declaredInputShape, dims.count >= 2 else { return nil }
+        let shape = dims.map { $0 < 1 ? 1 : $0 }
+        return (try? outputShape(for: shape)) == nil ? nil : shape
+    }
+}

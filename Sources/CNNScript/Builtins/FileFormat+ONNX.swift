@@ -23,8 +23,6 @@ extension FileFormats {
 enum ONNXFiles {
     /// The input shape an imported graph declared, its symbolic dims (the batch) taken as 1.
     static func declaredInput(_ m: Module) -> [Int]? {
-        guard let g = m as? GraphModel, let dims = g.declaredInputShape, dims.count >= 2 else { return nil }
-        let shape = dims.map { $0 < 1 ? 1 : $0 }
-        return (try? g.outputShape(for: shape)) == nil ? nil : shape
+        (m as? GraphModel)?.concreteInputShape
     }
 }

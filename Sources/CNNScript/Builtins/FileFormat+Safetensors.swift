@@ -13,7 +13,7 @@ extension FileFormats {
             extensions: [".safetensors"], loads: "a model (or named weights)", saves: "a model or a tensor",
             load: { path, interpreter in
                 let contents = try Safetensors.decode(try read(path, op: "load"))
-                if contents.metadata[Safetensors.architectureKey] != nil {
+                if Safetensors.hasArchitecture(contents) {
                     return .object(ModelObject(try Safetensors.decodeModel(contents, rng: &interpreter.session.rng)))
                 }
                 return .object(WeightsObject(entries: contents.entries, metadata: contents.metadata))
@@ -21,10 +21,12 @@ extension FileFormats {
             save: { value, interpreter in
                 switch value {
                 case .object(let m as ModelObject):
-                    do {
-                        _ = try ModelSpec.describe(m.module)
-                    } catch let e as OpError {
-                        interpreter.emit("save: note: \(e.message); saved the weights only (load_weights reads them into a model)")
+                    if !Safetensors.canDescribe(m.module) {
+                        var reason = "the graph does not record its input shape"
+                        if !(m.module is GraphModel) {
+                            do { _ = try ModelSpec.describe(m.module) } catch let e as OpError { reason = e.message }
+                        }
+                        interpreter.emit("save: note: \(reason); saved the weights only (load_weights reads them into a model)")
                         return Data(try Safetensors.encode(model: m.module, architecture: false))
                     }
                     return Data(try Safetensors.encode(model: m.module))
