@@ -25,16 +25,19 @@ public struct Padding2D: Equatable, Hashable, Sendable, CustomStringConvertible 
 }
 
 /// How a user asked for padding: explicit sizes, `"same"` (output = ceil(input / stride) at any stride,
-/// the extra pixel going to the end as ONNX's SAME_UPPER), or `"valid"` (none).
+/// the extra pixel going to the end as ONNX's SAME_UPPER), or `"valid"` (none). `sameLower` is ONNX's
+/// SAME_LOWER (the extra pixel at the start), which imported models may ask for.
 public enum PaddingSpec: Equatable, Hashable, Sendable, CustomStringConvertible {
     case explicit(Padding2D)
     case same
+    case sameLower
     case valid
 
     public var description: String {
         switch self {
         case .explicit(let p): return p.description
         case .same: return "\"same\""
+        case .sameLower: return "\"same_lower\""
         case .valid: return "\"valid\""
         }
     }
@@ -91,11 +94,12 @@ public struct Window2D: Equatable, Sendable {
         switch padding {
         case .explicit(let p): return p
         case .valid: return .zero
-        case .same:
+        case .same, .sameLower:
+            let lower = padding == .sameLower
             func split(_ n: Int, _ s: Int, _ k: Int) -> (Int, Int) {
                 let out = (n + s - 1) / s
                 let total = max(0, (out - 1) * s + k - n)
-                return (total / 2, total - total / 2)
+                return lower ? (total - total / 2, total / 2) : (total / 2, total - total / 2)
             }
             let e = effectiveKernel
             let (t, b) = split(input.h, stride.h, e.h)

@@ -125,6 +125,7 @@ private struct Emitter {
         switch w.padding {
         case .explicit(let p): a.append(("pads", .ints([p.top, p.left, p.bottom, p.right])))
         case .same: a.append(("auto_pad", .string("SAME_UPPER")))
+        case .sameLower: a.append(("auto_pad", .string("SAME_LOWER")))
         case .valid: a.append(("auto_pad", .string("VALID")))
         }
         return a

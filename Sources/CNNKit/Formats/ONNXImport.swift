@@ -205,12 +205,7 @@ private struct Builder {
             padding = .explicit(Padding2D(top: p[0], left: p[1], bottom: p[2], right: p[3]))
         case "VALID": padding = .valid
         case "SAME_UPPER": padding = .same
-        case "SAME_LOWER":
-            // With stride 1 the total padding is the kernel reach − 1 whatever the input size, so it
-            // can be written out, the odd pixel at the start (SAME_LOWER) rather than the end.
-            guard stride == Size2(1) else { throw fail(n, "auto_pad SAME_LOWER with stride \(s) is not supported (stride 1 is)") }
-            let th = (k[0] - 1) * d[0], tw = (k[1] - 1) * d[1]
-            padding = .explicit(Padding2D(top: (th + 1) / 2, left: (tw + 1) / 2, bottom: th / 2, right: tw / 2))
+        case "SAME_LOWER": padding = .sameLower
         case let other: throw fail(n, "unknown auto_pad '\(other)'")
         }
         let w = Window2D(kernel: kernel, stride: stride, dilation: dilation, padding: padding,

@@ -27,6 +27,7 @@ public enum ModelSpec {
     private static func padding(_ p: PaddingSpec) -> JSONValue {
         switch p {
         case .same: return .string("same")
+        case .sameLower: return .string("same_lower")
         case .valid: return .string("valid")
         case .explicit(let q): return .array([.int(q.top), .int(q.left), .int(q.bottom), .int(q.right)])
         }
@@ -156,6 +157,7 @@ public enum ModelSpec {
             guard let f = v["padding"] else { return .explicit(.zero) }
             switch f {
             case .string("same"): return .same
+            case .string("same_lower"): return .sameLower
             case .string("valid"): return .valid
             case .array(let items) where items.count == 4:
                 var q: [Int] = []

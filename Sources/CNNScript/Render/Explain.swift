@@ -136,8 +136,8 @@ enum Explain {
     static func windowLines(_ w: Window2D, input: Size2, output: Size2) -> [String] {
         let pad = w.resolvedPadding(input: input)
         var lines: [String] = []
-        if w.padding == .same {
-            lines.append("pad \"same\" resolves to top \(pad.top), bottom \(pad.bottom), left \(pad.left), right \(pad.right)")
+        if w.padding == .same || w.padding == .sameLower {
+            lines.append("pad \(w.padding) resolves to top \(pad.top), bottom \(pad.bottom), left \(pad.left), right \(pad.right)")
         }
         func axis(_ name: String, _ n: Int, _ b: Int, _ a: Int, _ k: Int, _ s: Int, _ d: Int, _ result: Int) -> String {
             let numerator = n + b + a - d * (k - 1) - 1

@@ -42,6 +42,15 @@ struct ONNXOpsTests {
             let expected = try naiveConv(padded, wv, stride: stride)
             expectClose(try m(x), expected, rtol: 1e-5, atol: 1e-5, "\(mode) stride \(stride)")
         }
+        // Stride 2 on 7×7 with k 4: 4 outputs, total padding (4−1)·2+4−7 = 3, the odd pixel first for LOWER.
+        let x7 = rng.tensor([1, 2, 7, 7])
+        for (mode, pads) in [("SAME_UPPER", Padding2D(top: 1, left: 1, bottom: 2, right: 2)),
+                             ("SAME_LOWER", Padding2D(top: 2, left: 2, bottom: 1, right: 1))] {
+            let n = Self.node("Conv", ["x", "w"], "y", [Self.attr("auto_pad", string: mode), Self.attr("strides", ints: [2, 2])])
+            let m = try ONNXImport.decode(ONNXBytes.model(nodes: [n], initializers: [w]))
+            let padded = try x7.pad([0, 0, pads.top, pads.left, 0, 0, pads.bottom, pads.right])
+            expectClose(try m(x7), try naiveConv(padded, wv, stride: 2), rtol: 1e-5, atol: 1e-5, "\(mode) stride 2")
+        }
     }
 
     /// Plain cross-correlation, no padding.
