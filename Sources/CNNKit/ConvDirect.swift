@@ -350,8 +350,8 @@ func directKernel(_ input: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, 
 }
 
 extension ConvGeometry {
-    /// The direct kernel over every image and group. With enough images each worker takes whole images
-    /// (its buffers stay in its own cache); otherwise images go one by one, their output rows split
+    /// The direct kernel over every image and group. With enough images each worker claims whole images
+    /// one at a time (its buffers stay in its own cache; a slowed core takes fewer); otherwise images go one by one, their output rows split
     /// over the workers.
     func directPath(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                     y: UnsafeMutablePointer<Float>) {
@@ -365,12 +365,13 @@ extension ConvGeometry {
             layout.offsets.withUnsafeBufferPointer { ob in
                 guard let wp = pb.baseAddress, let op = ob.baseAddress else { return }
                 if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
-                    parallelFor(threads) { worker in
+                    let images = WorkCounter(n)
+                    parallelFor(threads) { _ in
                         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferCount)
                         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
                         defer { buffer.deallocate(); scratch.deallocate() }
                         (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
-                        for image in (n * worker / threads)..<(n * (worker + 1) / threads) {
+                        while let image = images.claim() {
                             let source: UnsafePointer<Float>
                             if readsInPlace(image: image, layout: layout) {
                                 source = x + image * imageIn

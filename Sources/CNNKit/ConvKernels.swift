@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 
 // x: N×C×H×W, w: K×(C/groups)×R×S → N×K×P×Q, on validated sizes
 //
@@ -108,13 +109,14 @@ struct ConvGeometry: Sendable {
         let threads = Engine.threads
         let colCount = isPointwise ? 0 : colRows * colCols
         if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
-            // Whole images per worker, single-threaded GEMMs.
+            // Whole images per worker, single-threaded GEMMs; each worker claims the next image when done.
             let workers = threads
             withSingleThreadedBLAS {
-                parallelFor(workers) { worker in
+                let images = WorkCounter(n)
+                parallelFor(workers) { _ in
                     let col = UnsafeMutablePointer<Float>.allocate(capacity: max(colCount, 1))
                     defer { col.deallocate() }
-                    for image in (n * worker / workers)..<(n * (worker + 1) / workers) {
+                    while let image = images.claim() {
                         convImage(image, x: x, w: w, bias: bias, y: y, col: col, splitIm2col: false)
                     }
                 }
@@ -217,4 +219,20 @@ func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
 func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let array else { return body(nil) }
     return array.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// Hands out the indices 0..<count one at a time to whichever worker asks next. Workers that claim
+/// whole images this way finish together even when one core is slowed (by another process, a page
+/// fault, a frequency change), where a fixed split waits for the slowest worker's share.
+final class WorkCounter: Sendable {
+    private let next = Atomic<Int>(0)
+    let count: Int
+
+    init(_ count: Int) { self.count = count }
+
+    /// The next unclaimed index, or nil when all are taken.
+    func claim() -> Int? {
+        let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        return i < count ? i : nil
+    }
 }
