@@ -7,9 +7,12 @@
 extension ConvGeometry {
     /// Adds the R·S rows of one channel's column block (each P·Q long, at `src`) onto the H×W plane
     /// `dst`, which the caller has initialised (zeros, usually). Overlapping windows (stride < kernel)
-    /// add up; one call owns its plane, so calls on different planes may run in parallel.
+    /// add up; one call owns its plane, so calls on different planes may run in parallel. `rowStride`
+    /// is the distance between the R·S rows (P·Q when one image's columns are stored alone; more when
+    /// several images' columns sit side by side in each row).
     @inlinable
-    func col2imChannel(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+    func col2imChannel(_ src: UnsafePointer<Float>, rowStride: Int? = nil, into dst: UnsafeMutablePointer<Float>) {
+        let rowStride = rowStride ?? out.h * out.w
         let (oh, ow) = (out.h, out.w)
         var row = src
         for r in 0..<kernel.h {
@@ -32,7 +35,7 @@ extension ConvGeometry {
                     }
                     o += ow
                 }
-                row += oh * ow
+                row += rowStride
             }
         }
     }
