@@ -155,12 +155,15 @@ public enum Training {
     /// Loss (mean per sample), accuracy and the confusion matrix of `model` on `data`, in inference
     /// mode without a graph; the model's modes are restored afterwards. The matrix is C×C over the data
     /// set's classes (wider when the model has more outputs; extra classes are named by index).
-    public static func evaluate(_ model: Module, data: Dataset, batchSize: Int = 256, loss: LossKind = .crossEntropy) throws -> Evaluation {
+    /// `progress(done, total)` is called after every batch (for a progress bar); Ctrl-C
+    /// (`Engine.requestCancel`) stops between batches with `CancelledError`.
+    public static func evaluate(_ model: Module, data: Dataset, batchSize: Int = 256, loss: LossKind = .crossEntropy,
+                                progress: (Int, Int) -> Void = { _, _ in }) throws -> Evaluation {
         let op = "evaluate"
         guard batchSize >= 1 else { throw OpError(op, "batch size must be ≥ 1, got \(batchSize)") }
         guard data.count > 0 else { throw OpError(op, "the data set \(data.name) is empty") }
         let width = try outputWidth(model, data, op: op)
-        let m = try measure(model, data, batchSize: batchSize, loss: loss, width: width, op: op)
+        let m = try measure(model, data, batchSize: batchSize, loss: loss, width: width, op: op, progress: progress)
         var names = data.classNames
         if names.count < m.confusion.count {
             names += (names.count..<m.confusion.count).map { "class \($0)" }
@@ -244,12 +247,17 @@ public enum Training {
     }
 
     static func measure(_ model: Module, _ data: Dataset, batchSize: Int, loss kind: LossKind, width: Int,
-                        op: String) throws -> (loss: Float, accuracy: Float, confusion: [[Int]]) {
+                        op: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> (loss: Float, accuracy: Float, confusion: [[Int]]) {
         let classes = max(width, data.classCount)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var lossSum = 0.0, correct = 0
         try inInferenceMode(model) {
-            for (x, y) in try data.batches(size: batchSize) {
+            let batches = try data.batches(size: batchSize)
+            let total = (data.count + batchSize - 1) / batchSize
+            var done = 0
+            for (x, y) in batches {
+                try Engine.checkCancel()
+                defer { done += 1; progress(done, total) }
                 let out = try model.forward(Variable(x))
                 let l = try lossValue(out, y, width: width, kind: kind)
                 lossSum += Double(l.value.scalars.first ?? .nan) * Double(y.count)

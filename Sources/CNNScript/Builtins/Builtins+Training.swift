@@ -1,3 +1,4 @@
+import Foundation
 import CNNKit
 import Dispatch
 
@@ -164,7 +165,23 @@ extension Builtins {
             body: { a, i in
                 let module = try a.layer("model")
                 let data = try dataset(a, "data")
-                let e = try Training.evaluate(module, data: data, batchSize: try a.positiveInt("batch"), loss: try lossKind(a))
+                let session = i.session
+                let bar = FitProgressView(presentation: session.presentation)
+                var lastDraw = 0.0
+                let start = Date().timeIntervalSince1970
+                // On a terminal a bar redraws in place while batches go by; in a pipe nothing extra.
+                let e = try Training.evaluate(module, data: data, batchSize: try a.positiveInt("batch"), loss: try lossKind(a)) { done, total in
+                    guard session.presentation.live else { return }
+                    let now = Date().timeIntervalSince1970
+                    if done == total {
+                        session.output(FitProgressView.clearLine)
+                    } else if now - lastDraw >= 0.1 {
+                        lastDraw = now
+                        let rate = Double(done * (data.count / max(total, 1))) / max(now - start, 1e-9)
+                        session.output(FitProgressView.clearLine + "evaluating \(done)/\(total) " + bar.bar(Double(done) / Double(total))
+                                       + " \(Int(rate.rounded())) img/s")
+                    }
+                }
                 let result = EvaluationObject(e)
                 i.emit(result.describe(i.session.printOptions))
                 i.session.printedObject = result

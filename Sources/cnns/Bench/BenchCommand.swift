@@ -74,8 +74,11 @@ enum BenchCommand {
     }
 
     private static func report(names: [String], json: Bool) -> Int32 {
+        let progress = BenchProgress()
         let peak: BenchResult
         do {
+            progress.show("measuring the SGEMM peak…")
+            defer { progress.clear() }
             peak = try BenchTiming.sgemmPeak()
         } catch {
             FileHandle.standardError.write(Data("cnns bench: SGEMM failed: \(error)\n".utf8))
@@ -91,6 +94,8 @@ enum BenchCommand {
         for name in names {
             for benchCase in BenchCases.cases(named: name) {
                 let row: BenchRow
+                progress.show("timing \(benchCase.name) (\(benchCase.shape))…")
+                defer { progress.clear() }
                 do {
                     let body = try benchCase.prepare()
                     let (ms, runs) = try BenchTiming.median(body)
@@ -107,5 +112,21 @@ enum BenchCommand {
         }
         if json { print(BenchRow.json(rows, threads: Engine.threads, peak: peakRate)) }
         return 0
+    }
+}
+
+/// A status line on stderr while a case runs, redrawn in place, only when stderr is a terminal: pipes
+/// and `--json` consumers see the results alone.
+struct BenchProgress {
+    let live = isatty(STDERR_FILENO) == 1
+
+    func show(_ text: String) {
+        guard live else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+    }
+
+    func clear() {
+        guard live else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
     }
 }
