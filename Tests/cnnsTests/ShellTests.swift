@@ -90,6 +90,9 @@ struct ShellTests {
         #expect(shell.waitUntil { $0.last == "  ..." }, "no continuation prompt:\n\(shell.screen())")
         try shell.type("2]")
         try shell.keys("Enter")
+        // Type only at the new prompt: keys sent while the entry still runs reach the terminal in cooked
+        // mode, which echoes a Tab as spaces instead of handing it to the line editor.
+        #expect(shell.waitUntil { $0.last == "cnns>" }, "no prompt after the continued entry:\n\(shell.screen())")
         try shell.type("linsp")
         try shell.keys("Tab")
         #expect(shell.waitUntil { $0.last == "cnns> linspace" }, "Tab must complete a builtin:\n\(shell.screen())")
