@@ -1,45 +1,13 @@
 @testable import CNNKit
 import Testing
 
-/// Finite-difference check of `f`'s gradients that seeds `Autograd.backward` with a random output
-/// gradient `probe` directly, so it needs no other differentiable op: the analytic gradient of
-/// `sum(f(inputs) · probe)` is compared with central differences on (a sample of `maxChecks`) elements.
+/// `gradCheck` with fewer sampled elements: conv and pool sweeps run many cases.
 func seededGradCheck(_ inputs: [Tensor], eps: Float = 1e-2, rtol: Float = 2e-2, atol: Float = 2e-3,
                      maxChecks: Int = 12, seed: UInt64 = 1, _ comment: Comment? = nil,
                      sourceLocation: SourceLocation = #_sourceLocation,
                      _ f: ([Variable]) throws -> Variable) throws {
-    var rng = TestRNG(seed)
-    let vars = inputs.map { Variable($0, requiresGrad: true) }
-    let out = try f(vars)
-    let probe = rng.tensor(out.shape)
-    try Autograd.backward(out, gradient: probe)
-
-    func value(_ xs: [Tensor]) throws -> Double {
-        // Constant leaves build no graph; `Autograd.noGrad` is process-wide and would switch recording off
-        // for tests running in parallel.
-        let y = try f(xs.map { Variable($0) }).value
-        var s = 0.0
-        for (a, b) in zip(y.scalars, probe.scalars) { s += Double(a) * Double(b) }
-        return s
-    }
-
-    for (k, input) in inputs.enumerated() {
-        let grad = vars[k].grad ?? Tensor(unchecked: input.shape, scalars: [Float](repeating: 0, count: input.count))
-        #expect(grad.shape == input.shape, comment, sourceLocation: sourceLocation)
-        let indices = input.count <= maxChecks ? Array(0..<input.count) : (0..<maxChecks).map { _ in rng.int(0, input.count - 1) }
-        for i in indices {
-            var plus = inputs, minus = inputs
-            plus[k].scalars[i] += eps
-            minus[k].scalars[i] -= eps
-            let numeric = Float((try value(plus) - value(minus)) / Double(2 * eps))
-            let analytic = grad.scalars[i]
-            if !(abs(numeric - analytic) <= atol + rtol * abs(numeric)) {
-                Issue.record("input \(k) element \(i): analytic \(analytic) vs numeric \(numeric) \(comment.map { "\($0)" } ?? "")",
-                             sourceLocation: sourceLocation)
-                return
-            }
-        }
-    }
+    try gradCheck(inputs, eps: eps, rtol: rtol, atol: atol, maxChecks: maxChecks, seed: seed, comment,
+                  sourceLocation: sourceLocation, f)
 }
 
 /// Runs `f` on leaves that require gradients, back-propagates `gy` and returns each leaf's gradient
