@@ -4,7 +4,7 @@
 // exact, and a nesting limit so a hostile header cannot exhaust the stack.
 
 /// A JSON value. Objects keep their members in file order.
-enum JSONValue: Equatable {
+public enum JSONValue: Equatable {
     case null
     case bool(Bool)
     case number(Double, exactInt: Int?)
@@ -12,7 +12,7 @@ enum JSONValue: Equatable {
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
 
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
@@ -58,7 +58,8 @@ enum JSONValue: Equatable {
         }
     }
 
-    static func quote(_ s: String) -> String {
+    /// `s` as a JSON string literal (quotes, escapes, control characters as \uXXXX).
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

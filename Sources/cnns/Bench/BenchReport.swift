@@ -1,3 +1,4 @@
+import CNNKit
 import Foundation
 
 /// One line of the benchmark report: a timed case or a case that threw.
@@ -51,21 +52,8 @@ enum BenchRow {
         "{" + d.keys.sorted().map { "\(quote($0)): \(d[$0] ?? 0)" }.joined(separator: ", ") + "}"
     }
 
-    /// A JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (the engine's writer, as safetensors headers use).
+    static func quote(_ s: String) -> String { JSONValue.quote(s) }
 
     /// Left-aligned in `width` columns (counting characters, so `×` and `→` take one).
     static func pad(_ s: String, _ width: Int) -> String {
