@@ -14,6 +14,15 @@
 // one unaligned vector load per tap, whatever the stride, dilation or padding. The columns
 // Q ≤ q < Wph are computed and thrown away (Wph - Q ≤ ⌈(R-1)·dw/sw⌉ + 1 of every Wph).
 //
+// At stride 1 across, a row of the plane needs only the input row and max(left, right) zeros: the
+// right padding of one row is the left padding of the next, so Wph = W + max(left, right) (not
+// W + left + right) and fewer columns are thrown away.
+//
+// The gathered layout (`ConvAlgorithm.directColumns`) serves shapes whose thrown-away share is large and
+// whose im2col matrix is small (LeNet's 5×5 on 28×28 throws away 4 of every 28 columns): the buffer is
+// the image's im2col matrix, tap t's row at offset t·P·Q, so Wph = Q and nothing is thrown away, for
+// the price of copying each input value R·S/stride² times.
+//
 // Register block: 8 output channels × 48 flat outputs (3 × SIMD16) = 24 accumulators; per tap 3 loads
 // and 8 broadcasts feed 24 FMAs, which keeps Zen 4's FMA pipes busy (AVX-512 under -target-cpu znver4).
 
@@ -38,39 +47,69 @@ struct DirectConvLayout {
     /// Floats in the whole per-image buffer, with slack so the padded last block reads inside it.
     let bufferCount: Int
 
-    init(_ g: ConvGeometry) {
+    /// Whether the buffer is the im2col matrix (see the file's header) rather than the phase planes.
+    let gathered: Bool
+
+    init(_ g: ConvGeometry, gathered: Bool = false) {
         geometry = g
+        self.gathered = gathered
         let (sh, sw, dh, dw) = (g.stride.h, g.stride.w, g.dilation.h, g.dilation.w)
-        let hp = g.h + g.pad.top + g.pad.bottom, wp = g.w + g.pad.left + g.pad.right
-        hph = (hp + sh - 1) / sh
-        wph = (wp + sw - 1) / sw
-        rowPhases = Array(Set((0..<g.kernel.h).map { $0 * dh % sh })).sorted()
-        colPhases = Array(Set((0..<g.kernel.w).map { $0 * dw % sw })).sorted()
-        let plane = hph * wph
-        channelStride = rowPhases.count * colPhases.count * plane
-        var offsets: [Int] = []
-        offsets.reserveCapacity(g.colRows)
-        var maxOffset = 0
-        for c in 0..<g.channelsPerGroup {
-            for r in 0..<g.kernel.h {
-                for s in 0..<g.kernel.w {
-                    let a = rowPhases.firstIndex(of: r * dh % sh) ?? 0
-                    let b = colPhases.firstIndex(of: s * dw % sw) ?? 0
-                    let o = c * channelStride + (a * colPhases.count + b) * plane + (r * dh / sh) * wph + s * dw / sw
-                    offsets.append(o)
-                    maxOffset = max(maxOffset, o)
+        if gathered {
+            (hph, wph) = (g.out.h, g.out.w)
+            (rowPhases, colPhases) = ([0], [0])
+            channelStride = g.kernel.h * g.kernel.w * g.colCols
+            // Tap t = (c·R + r)·S + s is row t of the column matrix.
+            offsets = (0..<g.colRows).map { $0 * g.colCols }
+        } else {
+            let hp = g.h + g.pad.top + g.pad.bottom
+            hph = (hp + sh - 1) / sh
+            wph = Self.phaseWidth(g)
+            rowPhases = Array(Set((0..<g.kernel.h).map { $0 * dh % sh })).sorted()
+            colPhases = Array(Set((0..<g.kernel.w).map { $0 * dw % sw })).sorted()
+            let plane = hph * wph
+            channelStride = rowPhases.count * colPhases.count * plane
+            var offsets: [Int] = []
+            offsets.reserveCapacity(g.colRows)
+            for c in 0..<g.channelsPerGroup {
+                for r in 0..<g.kernel.h {
+                    for s in 0..<g.kernel.w {
+                        let a = rowPhases.firstIndex(of: r * dh % sh) ?? 0
+                        let b = colPhases.firstIndex(of: s * dw % sw) ?? 0
+                        offsets.append(c * channelStride + (a * colPhases.count + b) * plane + (r * dh / sh) * wph + s * dw / sw)
+                    }
                 }
             }
+            self.offsets = offsets
         }
-        self.offsets = offsets
-        flatCount = (g.out.h * wph + directBlockF - 1) / directBlockF * directBlockF
+        flatCount = Self.flatCount(g, pitch: wph)
         // The last group's highest tap offset plus the last padded block stays inside the buffer.
+        let maxOffset = offsets.max() ?? 0
         bufferCount = max(g.c * channelStride, (g.groups - 1) * g.channelsPerGroup * channelStride + maxOffset + flatCount)
+    }
+
+    /// Wph of the phase layout: ⌈(W + left + right) / sw⌉, or W + max(left, right) at stride 1, where
+    /// each row's right padding is the next row's left padding. A tap reading past the end of row i
+    /// reads row i+1's first min(left, right) columns, its left padding, or (past the last row) the next
+    /// plane's first row, which is padding too, or the buffer's zeroed slack.
+    static func phaseWidth(_ g: ConvGeometry) -> Int {
+        let (left, right) = (g.pad.left, g.pad.right)
+        // At least Q: a 1×1 kernel in padding reads no neighbour, and its outputs span W + left + right.
+        if g.stride.w == 1 { return max(g.out.w, g.w + max(left, right)) }
+        return (g.w + left + right + g.stride.w - 1) / g.stride.w
+    }
+
+    /// Flat outputs of one image, P rows of `pitch`, rounded up to whole register blocks.
+    static func flatCount(_ g: ConvGeometry, pitch: Int) -> Int {
+        (g.out.h * pitch + directBlockF - 1) / directBlockF * directBlockF
     }
 
     /// Fills channels `channels` of one image's buffer from its C×H×W input: padding zeros, phases split.
     func fill(_ buffer: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, channels: Range<Int>) {
         let g = geometry
+        if gathered {
+            for c in channels { g.im2colChannel(x + c * g.h * g.w, into: buffer + c * channelStride) }
+            return
+        }
         let (sh, sw) = (g.stride.h, g.stride.w)
         let plane = hph * wph
         for c in channels {
@@ -183,10 +222,21 @@ struct DirectConvLayout {
             let src = scratch + ((k / kg) * kBlocks * directBlockK + k % kg) * ld - baseFlat
             let dst = y + k * p * q
             let b = bias?[k] ?? 0
+            if wph == q {
+                // Nothing thrown away: the rows are contiguous in both.
+                copyRow(src + rows.lowerBound * q, to: dst + rows.lowerBound * q, count: rows.count * q, adding: bias == nil ? nil : b)
+                continue
+            }
             for i in rows {
                 copyRow(src + i * wph, to: dst + i * q, count: q, adding: bias == nil ? nil : b)
             }
         }
+    }
+
+    /// Whether whole images can skip the scratch: nothing thrown away, whole register blocks of outputs
+    /// and of filters (so no padded filter row or block tail lands in y).
+    var writesInPlace: Bool {
+        gathered && geometry.colCols % directBlockF == 0 && geometry.filtersPerGroup % directBlockK == 0
     }
 
     /// Blocks computed between two compactions: about 128 KiB of scratch, so it is still in cache.
@@ -202,6 +252,19 @@ struct DirectConvLayout {
                      packed: UnsafePointer<Float>, offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
                      scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
         guard !rows.isEmpty else { return }
+        if writesInPlace && rows == 0..<geometry.out.h {
+            // The flat grid is y's own K×(P·Q) layout: the register blocks store straight into it.
+            let g = geometry, cols = g.colCols
+            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: 0..<(cols / directBlockF),
+                    filterBlocks: filterBlocks, scratch: y, ld: cols, baseBlock: 0)
+            guard let bias else { return }
+            for group in 0..<g.groups {
+                let first = group * g.filtersPerGroup
+                let ks = (first + filterBlocks.lowerBound * directBlockK)..<(first + filterBlocks.upperBound * directBlockK)
+                addBias(y + ks.lowerBound * cols, bias + ks.lowerBound, rows: ks.count, cols: cols)
+            }
+            return
+        }
         let q = geometry.out.w, ld = scratchWidth
         let endBlock = (rows.upperBound * wph + directBlockF - 1) / directBlockF
         var baseBlock = rows.lowerBound * wph / directBlockF
@@ -354,8 +417,8 @@ extension ConvGeometry {
     /// one at a time (its buffers stay in its own cache; a slowed core takes fewer); otherwise images go one by one, their output rows split
     /// over the workers.
     func directPath(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                    y: UnsafeMutablePointer<Float>) {
-        let layout = DirectConvLayout(self)
+                    y: UnsafeMutablePointer<Float>, gathered: Bool) {
+        let layout = DirectConvLayout(self, gathered: gathered)
         let packed = layout.packWeights(w)
         let imageIn = c * h * self.w, imageOut = k * out.h * out.w
         let scratchCount = layout.scratchRows * layout.scratchWidth
@@ -427,7 +490,7 @@ extension ConvGeometry {
     /// A 1×1, stride-1, unpadded convolution's buffer would be a plain copy of the image: read the input
     /// itself instead, unless the last block's over-read would run past the end of `x`.
     private func readsInPlace(image: Int, layout: DirectConvLayout) -> Bool {
-        guard isPointwise else { return false }
+        guard isPointwise, !layout.gathered else { return false }
         let overRead = layout.bufferCount - c * layout.channelStride
         return (n - 1 - image) * c * h * w >= overRead
     }

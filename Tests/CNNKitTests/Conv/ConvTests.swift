@@ -91,8 +91,53 @@ struct ConvTests {
             let x = rng.tensor([n, c, hw, hw]), w = rng.tensor([k, c, kernel, kernel]), b = rng.tensor([k])
             let plan = try ConvPlan(x: x, w: w, bias: b, stride: Size2(stride), padding: .explicit(Padding2D(pad)),
                                     dilation: Size2(dilation), groups: 1)
-            let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b.scalars, algorithm: .direct)
             let expected = ConvReference.conv(x.scalars, w.scalars, bias: b.scalars, p)
+            for algorithm in [ConvAlgorithm.direct, .directColumns] {
+                let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b.scalars, algorithm: algorithm)
+                #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(algorithm) \(p)")
+            }
+        }
+    }
+
+    @Test("stride-1 rows sharing their padding: asymmetric left/right pads, dilation, 1×1 in padding")
+    func sharedRowPadding() throws {
+        var rng = TestRNG(8)
+        // (kernel, dilation, top, left, bottom, right): right > left, left > right, wide dilated taps,
+        // and a 1×1 kernel whose outputs span the whole padded row.
+        for (kernel, dilation, top, left, bottom, right) in [(3, 1, 1, 0, 1, 2), (3, 1, 0, 2, 1, 0), (3, 2, 2, 3, 0, 1),
+                                                              (5, 1, 2, 1, 2, 4), (1, 1, 1, 1, 1, 1), (2, 3, 0, 3, 3, 0)] {
+            for (n, c, k, h, w) in [(2, 3, 9, 7, 11), (1, 2, 17, 13, 5)] {
+                var p = ConvReference.Params()
+                (p.n, p.c, p.h, p.w, p.k, p.r, p.s) = (n, c, h, w, k, kernel, kernel)
+                (p.pad, p.dilation) = ((top, left, bottom, right), (dilation, dilation))
+                guard p.fits else { continue }
+                let x = rng.tensor([n, c, h, w]), wt = rng.tensor([k, c, kernel, kernel])
+                let plan = try ConvPlan(x: x, w: wt, bias: nil, stride: Size2(1),
+                                        padding: .explicit(Padding2D(top: top, left: left, bottom: bottom, right: right)),
+                                        dilation: Size2(dilation), groups: 1)
+                let expected = ConvReference.conv(x.scalars, wt.scalars, bias: nil, p)
+                for algorithm in [ConvAlgorithm.direct, .directColumns] {
+                    let y = plan.geometry.run(x: x.scalars, w: wt.scalars, bias: nil, algorithm: algorithm)
+                    #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(algorithm) \(p)")
+                }
+            }
+        }
+    }
+
+    @Test("the gathered kernel writing whole images into y: LeNet's shape, groups, one image and several")
+    func gatheredInPlace() throws {
+        var rng = TestRNG(9)
+        // P·Q a multiple of 48 and K/groups of 8: the in-place path; (…, 20 filters) the scratch path.
+        for (n, c, k, groups, hw, kernel, withBias) in [(3, 1, 16, 1, 28, 5, true), (1, 1, 32, 1, 28, 5, false),
+                                                        (2, 4, 16, 2, 28, 5, true), (1, 2, 24, 1, 14, 3, true),
+                                                        (2, 1, 20, 1, 28, 5, true)] {
+            var p = ConvReference.Params()
+            (p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.groups) = (n, c, hw, hw, k, kernel, kernel, groups)
+            let x = rng.tensor([n, c, hw, hw]), w = rng.tensor([k, c / groups, kernel, kernel])
+            let b: Tensor? = withBias ? rng.tensor([k]) : nil
+            let plan = try ConvPlan(x: x, w: w, bias: b, stride: Size2(1), padding: .valid, dilation: Size2(1), groups: groups)
+            let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b?.scalars, algorithm: .directColumns)
+            let expected = ConvReference.conv(x.scalars, w.scalars, bias: b?.scalars, p)
             #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(p)")
         }
     }
