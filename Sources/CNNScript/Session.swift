@@ -16,6 +16,8 @@ public final class Session {
     /// sets and clears the engine's flag (`Engine.requestCancel()` from its SIGINT handler); tests
     /// replace this to interrupt one session without touching that process-wide flag.
     var checkCancel: () throws -> Void = { try Engine.checkCancel() }
+    /// When loading a file shows a progress line (files ≥ 16 MiB on a live terminal); tests lower it.
+    var loadProgress = LoadProgressLine.Settings()
     /// The result a builtin of the current statement has already printed (`evaluate`'s report), so
     /// the statement's echo does not show it again.
     var printedObject: AnyObject?

@@ -107,7 +107,7 @@ struct ImagesTests {
     func fileFormats() throws {
         let session = Session(output: { _ in })
         let load = try #require(FileFormats.imageFormats.first { $0.extensions.contains(".jpg") }?.load)
-        guard case .tensor(let t) = try load("\(Self.fixtures)/rgb_q90.jpg", session.interpreter) else {
+        guard case .tensor(let t) = try load(try FileFormats.read("\(Self.fixtures)/rgb_q90.jpg", op: "load"), session.interpreter) else {
             Issue.record("load gave no tensor")
             return
         }

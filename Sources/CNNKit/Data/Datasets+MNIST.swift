@@ -13,18 +13,20 @@ public enum Datasets {
     public static let dataEnvironmentVariable = "CNNS_DATA"
 
     /// MNIST's training (60,000) and test (10,000) digits from `directory`, or `$CNNS_DATA/mnist` when
-    /// nil: 1×28×28 images with pixels in 0…1, labels 0–9 named "0"…"9".
-    public static func mnist(directory: String? = nil) throws -> (train: Dataset, test: Dataset) {
+    /// nil: 1×28×28 images with pixels in 0…1, labels 0–9 named "0"…"9". `progress` hears how far the
+    /// four files have come (their sizes on disk are the total; see `loadFiles`).
+    public static func mnist(directory: String? = nil, progress: ByteProgress? = nil) throws -> (train: Dataset, test: Dataset) {
         try loadMNISTFormat(MNISTFormat.mnist, directory: directory,
-                            environment: ProcessInfo.processInfo.environment)
+                            environment: ProcessInfo.processInfo.environment, progress: progress)
     }
 
     /// Fashion-MNIST's training (60,000) and test (10,000) images from `directory`; when nil, from
     /// `$CNNS_DATA/fashion-mnist`, then `/usr/share/datasets/fashion-mnist` (Debian's
-    /// `dataset-fashion-mnist`). 1×28×28 images, pixels in 0…1, 10 labelled classes.
-    public static func fashionMNIST(directory: String? = nil) throws -> (train: Dataset, test: Dataset) {
+    /// `dataset-fashion-mnist`). 1×28×28 images, pixels in 0…1, 10 labelled classes. `progress` as
+    /// for `mnist`.
+    public static func fashionMNIST(directory: String? = nil, progress: ByteProgress? = nil) throws -> (train: Dataset, test: Dataset) {
         try loadMNISTFormat(MNISTFormat.fashion, directory: directory,
-                            environment: ProcessInfo.processInfo.environment)
+                            environment: ProcessInfo.processInfo.environment, progress: progress)
     }
 }
 
@@ -83,8 +85,8 @@ extension Datasets {
 
     /// Finds the four files (in `directory`, or the first search directory that has all four), then
     /// loads them in parallel.
-    static func loadMNISTFormat(_ format: MNISTFormat, directory: String?,
-                                environment: [String: String]) throws -> (train: Dataset, test: Dataset) {
+    static func loadMNISTFormat(_ format: MNISTFormat, directory: String?, environment: [String: String],
+                                progress: ByteProgress? = nil) throws -> (train: Dataset, test: Dataset) {
         let candidates = directory.map { [($0 as String?, $0)] } ?? format.searchDirectories(environment: environment)
         var report: [String] = []
         var found: [String]?
@@ -112,11 +114,19 @@ extension Datasets {
                 To get them: \(format.howToGet).
                 """)
         }
-        return try loadFiles(files, format: format)
+        return try loadFiles(files, format: format, progress: progress)
     }
 
-    /// Loads [train images, train labels, test images, test labels] from the given paths.
-    static func loadFiles(_ files: [String], format: MNISTFormat) throws -> (train: Dataset, test: Dataset) {
+    /// Loads [train images, train labels, test images, test labels] from the given paths. `progress`
+    /// hears of all four at once: the total is the files' sizes on disk, each file's share split
+    /// between its read and its inflating (compressed bytes consumed; a raw file's at once), as
+    /// `IDX.read` does for one file. The files load on several threads; their reports are summed
+    /// under a lock, so `progress` is never called concurrently.
+    static func loadFiles(_ files: [String], format: MNISTFormat,
+                          progress: ByteProgress? = nil) throws -> (train: Dataset, test: Dataset) {
+        let tally = progress.map { job in
+            ProgressTally(weights: files.flatMap { IDX.readAndInflateShares(FileReader.size($0) ?? 0) }, job: job)
+        }
         var results = [Result<Tensor, Error>](repeating: .failure(OpError(format.op, "not loaded")), count: 4)
         results.withUnsafeMutableBufferPointer { slots in
             guard let base = slots.baseAddress else { return }
@@ -124,8 +134,8 @@ extension Datasets {
             parallelFor(4) { i in
                 base[i] = Result {
                     i % 2 == 0
-                        ? try loadImages(files[i], op: format.op)
-                        : try loadLabels(files[i], op: format.op, classes: format.classNames.count)
+                        ? try loadImages(files[i], op: format.op, tally: tally, parts: 2 * i)
+                        : try loadLabels(files[i], op: format.op, classes: format.classNames.count, tally: tally, parts: 2 * i)
                 }
             }
         }
@@ -140,8 +150,8 @@ extension Datasets {
     }
 
     /// An N×H×W ubyte IDX file as N×1×H×W floats in 0…1.
-    static func loadImages(_ path: String, op: String) throws -> Tensor {
-        let (bytes, header) = try readIDXHeader(path, op: op)
+    static func loadImages(_ path: String, op: String, tally: ProgressTally? = nil, parts: Int = 0) throws -> Tensor {
+        let (bytes, header) = try readIDXHeader(path, op: op, tally: tally, parts: parts)
         guard header.type == .uint8, header.shape.count == 3 else {
             throw OpError(op, "\(path): expected N×H×W ubyte images, found \(Shape.describe(header.shape)) of \(header.type.name)")
         }
@@ -151,8 +161,9 @@ extension Datasets {
     }
 
     /// An N ubyte IDX label file, every label checked to be < `classes`.
-    static func loadLabels(_ path: String, op: String, classes: Int) throws -> Tensor {
-        let (bytes, header) = try readIDXHeader(path, op: op)
+    static func loadLabels(_ path: String, op: String, classes: Int,
+                           tally: ProgressTally? = nil, parts: Int = 0) throws -> Tensor {
+        let (bytes, header) = try readIDXHeader(path, op: op, tally: tally, parts: parts)
         guard header.type == .uint8, header.shape.count == 1 else {
             throw OpError(op, "\(path): expected a vector of ubyte labels, found \(Shape.describe(header.shape)) of \(header.type.name)")
         }
@@ -163,9 +174,12 @@ extension Datasets {
                       scalars: IDX.convert(bytes, from: header.dataOffset, count: header.count, type: .uint8, divisor: 1))
     }
 
-    private static func readIDXHeader(_ path: String, op: String) throws -> ([UInt8], IDX.Header) {
-        let raw = try IDX.readFile(path, op: op, limit: IDX.byteLimit)
-        let bytes = Gzip.isGzip(raw) ? try Gzip.decompress(raw, limit: IDX.byteLimit, op: op, source: path) : raw
+    /// The (inflated) bytes of an IDX file and its checked header; the read reports to part `parts`
+    /// of `tally`, the inflating to part `parts + 1`.
+    private static func readIDXHeader(_ path: String, op: String,
+                                      tally: ProgressTally?, parts: Int) throws -> ([UInt8], IDX.Header) {
+        let raw = try IDX.readFile(path, op: op, limit: IDX.byteLimit, tally: tally, part: parts)
+        let bytes = try IDX.inflateIfGzip(raw, op: op, source: path, limit: IDX.byteLimit, tally: tally, part: parts + 1)
         return (bytes, try IDX.parseHeader(bytes, op: op, source: path))
     }
 }

@@ -50,40 +50,55 @@ public enum IDX {
     }
 
     /// Reads and decodes an IDX file (raw or .gz). Files larger than `gzipLimit` are refused unread.
-    public static func read(path: String, op: String = "idx",
-                            gzipLimit: Int = IDX.byteLimit) throws -> (tensor: Tensor, elementType: ElementType) {
-        try decode(readFile(path, op: op, limit: gzipLimit), op: op, source: path, gzipLimit: gzipLimit)
+    /// `progress` hears of the file's bytes (its size on disk is the total): the read is the first
+    /// half of the way, inflating a .gz file the second (compressed bytes consumed); a raw file's
+    /// second half comes at once. Ctrl-C (`Engine.checkCancel()`) stops it between chunks.
+    public static func read(path: String, op: String = "idx", gzipLimit: Int = IDX.byteLimit,
+                            progress: ByteProgress? = nil) throws -> (tensor: Tensor, elementType: ElementType) {
+        let size = FileReader.size(path) ?? 0
+        let tally = progress.map { ProgressTally(weights: readAndInflateShares(size), job: $0) }
+        let bytes = try readFile(path, op: op, limit: gzipLimit, tally: tally, part: 0)
+        return try decode(bytes, divisor: 1, op: op, source: path, gzipLimit: gzipLimit, tally: tally, part: 1)
+    }
+
+    /// A file's size split between its read (first) and inflate (second) passes, for a `ProgressTally`.
+    static func readAndInflateShares(_ size: Int) -> [Int] {
+        [size / 2, size - size / 2]
     }
 
     /// The bytes of the regular file at `path` (symbolic links followed), refusing files over `limit`
-    /// bytes before reading them, and devices or pipes, which could stream without end.
-    static func readFile(_ path: String, op: String, limit: Int) throws -> [UInt8] {
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        let attributes: [FileAttributeKey: Any]
+    /// bytes before reading them, and devices or pipes, which could stream without end. Reports to
+    /// part `part` of `tally`.
+    static func readFile(_ path: String, op: String, limit: Int,
+                         tally: ProgressTally? = nil, part: Int = 0) throws -> [UInt8] {
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
-        } catch {
-            throw OpError(op, "\(path): cannot read the file (it does not exist or is not accessible)")
+            return try FileReader.read(path, limit: limit, progress: tally?.part(part))
+        } catch let failure as FileReader.Failure {
+            switch failure.reason {
+            case .unreadable(let why): throw OpError(op, "\(path): cannot read the file (\(why))")
+            case .notRegularFile: throw OpError(op, "\(path): not a regular file")
+            case .tooLarge(let size, let limit): throw OpError(op, "\(path): file is \(size) bytes, more than the \(limit)-byte limit for IDX data")
+            case .changedWhileReading: throw OpError(op, "\(failure)")
+            }
         }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw OpError(op, "\(path): not a regular file")
+    }
+
+    /// Inflates `input` when it is gzip data (reporting to part `part` of `tally`), else returns it,
+    /// marking that part finished.
+    static func inflateIfGzip(_ input: [UInt8], op: String, source: String, limit: Int,
+                              tally: ProgressTally?, part: Int) throws -> [UInt8] {
+        guard Gzip.isGzip(input) else {
+            try tally?.finish(part)
+            return input
         }
-        if let size = (attributes[.size] as? NSNumber)?.intValue, size > limit {
-            throw OpError(op, "\(path): file is \(size) bytes, more than the \(limit)-byte limit for IDX data")
-        }
-        guard let data = FileManager.default.contents(atPath: resolved) else {
-            throw OpError(op, "\(path): cannot read the file")
-        }
-        return [UInt8](data)
+        return try Gzip.decompress(input, limit: limit, op: op, source: source, progress: tally?.part(part))
     }
 
     /// The decoder behind `decode`, dividing every value by `divisor` as it converts (the MNIST
     /// loaders pass 255 so pixels are converted once).
-    static func decode(_ input: [UInt8], divisor: Float, op: String, source: String,
-                       gzipLimit: Int) throws -> (tensor: Tensor, elementType: ElementType) {
-        let bytes = Gzip.isGzip(input)
-            ? try Gzip.decompress(input, limit: gzipLimit, op: op, source: source)
-            : input
+    static func decode(_ input: [UInt8], divisor: Float, op: String, source: String, gzipLimit: Int,
+                       tally: ProgressTally? = nil, part: Int = 0) throws -> (tensor: Tensor, elementType: ElementType) {
+        let bytes = try inflateIfGzip(input, op: op, source: source, limit: gzipLimit, tally: tally, part: part)
         let header = try parseHeader(bytes, op: op, source: source)
         let scalars = convert(bytes, from: header.dataOffset, count: header.count, type: header.type, divisor: divisor)
         return (Tensor(unchecked: header.shape, scalars: scalars), header.type)

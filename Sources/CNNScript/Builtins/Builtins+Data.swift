@@ -5,16 +5,17 @@ import CNNKit
 extension Builtins {
     /// `mnist` and `fashion_mnist`: `[train, test]`, so `train, test = fashion_mnist()` unpacks.
     private static func mnistLike(_ name: String, _ summary: String, notes: String,
-                                  _ load: @escaping (String?) throws -> (train: Dataset, test: Dataset)) -> Builtin {
+                                  _ load: @escaping (String?, ByteProgress) throws -> (train: Dataset, test: Dataset)) -> Builtin {
         Builtin(
             name: name, group: .data, summary: summary,
             parameters: [.optional("dir", "the directory holding the four IDX files (raw or .gz)")],
             shapes: "→ [train 60000×1×28×28, test 10000×1×28×28]",
-            notes: notes,
+            notes: notes + " " + LoadProgressLine.note,
             example: "train, test = \(name)()",
-            body: { a, _ in
+            body: { a, i in
                 let dir = a.isGiven("dir") ? try a.string("dir") : nil
-                let (train, test) = try load(dir)
+                // The four files' sizes together decide whether the progress line shows.
+                let (train, test) = try LoadProgressLine.run("loading \(name)", session: i.session) { try load(dir, $0) }
                 return .list([.object(DatasetObject(train)), .object(DatasetObject(test))])
             })
     }
@@ -39,10 +40,10 @@ extension Builtins {
                 return .object(DatasetObject(try Datasets.shapes(n: n, size: size, seed: seed)))
             }),
         mnistLike("mnist", "MNIST's handwritten digits as [train, test].",
-                  notes: "Without dir: $CNNS_DATA/mnist.") { try Datasets.mnist(directory: $0) },
+                  notes: "Without dir: $CNNS_DATA/mnist.") { try Datasets.mnist(directory: $0, progress: $1) },
         mnistLike("fashion_mnist", "Fashion-MNIST's clothing images as [train, test] (ten named classes).",
                   notes: "Without dir: $CNNS_DATA/fashion-mnist, then \(Datasets.debianFashionMNISTDirectory) (Debian's dataset-fashion-mnist).") {
-            try Datasets.fashionMNIST(directory: $0)
+            try Datasets.fashionMNIST(directory: $0, progress: $1)
         },
         Builtin(
             name: "dataset", group: .data,

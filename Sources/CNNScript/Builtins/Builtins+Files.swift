@@ -7,13 +7,14 @@ extension Builtins {
             name: "load", group: .files,
             summary: "Reads a file by its extension: \(FileFormats.loadSummary).",
             parameters: [.required("path", "the file to read")],
+            notes: LoadProgressLine.note,
             example: "save(ones(2, 2), \"/tmp/cnns-example.npy\"); load(\"/tmp/cnns-example.npy\")",
             body: { a, i in
                 let path = try a.string("path")
                 let format = try FileFormats.format(for: path, op: "load", needs: \.load)
-                guard let load = format.load else { throw FileFormats.unsupported(path, op: "load") }
+                guard let decode = format.load else { throw FileFormats.unsupported(path, op: "load") }
                 do {
-                    return try load(path, i)
+                    return try FileFormats.load(path, op: "load", session: i.session) { try decode($0, i) }
                 } catch let e as OpError {
                     throw RuntimeError("load: \(Value.quote(path)): \(e.message)")
                 }
@@ -46,8 +47,9 @@ struct FileFormat {
     /// What loading gives / what saving takes, for help texts: "a tensor", "a model".
     let loads: String
     let saves: String
-    /// Reads `path` (through `FileFormats.read` or the format's own reader) into a value.
-    let load: ((_ path: String, _ interpreter: Interpreter) throws -> Value)?
+    /// Decodes the bytes of a file into a value; `load` reads them (`FileFormats.load`, which shows
+    /// progress for a large file).
+    let load: ((_ bytes: [UInt8], _ interpreter: Interpreter) throws -> Value)?
     /// Encodes a value; the caller writes the bytes atomically.
     let save: ((_ value: Value, _ interpreter: Interpreter) throws -> Data)?
 }
@@ -92,22 +94,33 @@ enum FileFormats {
     /// The largest file `load` reads into memory whole.
     static let maxFileBytes = 4 << 30
 
-    /// The bytes of a regular file, or an error saying why not (missing, a directory, too large).
-    static func read(_ path: String, op: String) throws -> [UInt8] {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw RuntimeError("\(op): cannot read \(Value.quote(path)): \(String(cString: strerror(errno)))")
+    /// Reads a user's file for `op` and decodes its bytes with `decode`, showing a progress line for a
+    /// large file on a terminal until both are done (`LoadProgressLine`). Every builtin that loads a
+    /// file of user data goes through here, so each shows the same progress and stops on Ctrl-C.
+    static func load<T>(_ path: String, op: String, session: Session, _ decode: ([UInt8]) throws -> T) throws -> T {
+        let name = (path as NSString).lastPathComponent
+        return try LoadProgressLine.run("loading " + name, session: session) { progress in
+            try decode(try read(path, op: op, progress: progress))
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw RuntimeError("\(op): \(Value.quote(path)) is not a regular file")
+    }
+
+    /// The bytes of a regular file, read in chunks (reporting to `progress`), or an error saying why
+    /// not (missing, a directory, too large).
+    static func read(_ path: String, op: String, progress: ByteProgress? = nil) throws -> [UInt8] {
+        do {
+            return try FileReader.read(path, limit: maxFileBytes, progress: progress)
+        } catch let failure as FileReader.Failure {
+            switch failure.reason {
+            case .unreadable(let why):
+                throw RuntimeError("\(op): cannot read \(Value.quote(path)): \(why)")
+            case .notRegularFile:
+                throw RuntimeError("\(op): \(Value.quote(path)) is not a regular file")
+            case .tooLarge(let size, let limit):
+                throw RuntimeError("\(op): \(Value.quote(path)) is \(size) bytes, more than the \(limit) this version reads")
+            case .changedWhileReading(let expected):
+                throw RuntimeError("\(op): \(Value.quote(path)) changed size while being read (it was \(expected) bytes)")
+            }
         }
-        guard Int(info.st_size) <= maxFileBytes else {
-            throw RuntimeError("\(op): \(Value.quote(path)) is \(info.st_size) bytes, more than the \(maxFileBytes) this version reads")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuntimeError("\(op): cannot read \(Value.quote(path)): permission denied")
-        }
-        return [UInt8](data)
     }
 
     /// Writes to a temporary file beside `path`, then renames it over `path`: readers never see a

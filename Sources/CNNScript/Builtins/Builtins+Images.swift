@@ -17,12 +17,11 @@ extension Builtins {
                 16-bit files keep their precision. Damaged or truncated files are errors, never partial images.
                 """,
             example: "save_image(rand(1, 3, 8, 8, seed: 1), \"/tmp/cnns-example.png\"); shape(load_image(\"/tmp/cnns-example.png\", gray: true))",
-            body: { a, _ in
+            body: { a, i in
                 let path = try a.string("path")
                 let gray = try a.bool("gray")
-                let bytes = try FileFormats.read(path, op: "load_image")
                 do {
-                    return .tensor(try ImageFile.decode(bytes, gray: gray))
+                    return .tensor(try FileFormats.load(path, op: "load_image", session: i.session) { try ImageFile.decode($0, gray: gray) })
                 } catch let e as OpError {
                     throw RuntimeError("load_image: \(Value.quote(path)): \(e.message)")
                 }
@@ -111,7 +110,7 @@ extension FileFormats {
     static let imageFormats: [FileFormat] = [
         FileFormat(
             extensions: [".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".pnm"], loads: "a 1×C×H×W image tensor", saves: "",
-            load: { path, _ in .tensor(try ImageFile.decode(try read(path, op: "load"))) },
+            load: { bytes, _ in .tensor(try ImageFile.decode(bytes)) },
             save: nil),
         pictureWriter(".png"), pictureWriter(".pgm"), pictureWriter(".ppm"),
     ]

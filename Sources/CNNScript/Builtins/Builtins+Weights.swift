@@ -11,7 +11,7 @@ extension Builtins {
             parameters: [.required("model", "the model to fill"),
                          .required("source", "a .safetensors path, a weights value (load(path)) or a model"),
                          .labeled("strict", .bool(true), "fail (changing nothing) when a name is missing, unexpected or mis-shaped; false loads what matches")],
-            notes: "Prints what it loaded, and with strict: false what was missing (in the model, not the source), unexpected (in the source, not the model) or mis-shaped. BatchNorm's num_batches_tracked is accepted and ignored; names saved through DataParallel (module.fc.weight) match fc.weight.",
+            notes: "Prints what it loaded, and with strict: false what was missing (in the model, not the source), unexpected (in the source, not the model) or mis-shaped. BatchNorm's num_batches_tracked is accepted and ignored; names saved through DataParallel (module.fc.weight) match fc.weight. " + LoadProgressLine.note,
             example: "m = lenet5(); save(m, \"/tmp/cnns-example.safetensors\"); load_weights(lenet5(), \"/tmp/cnns-example.safetensors\")",
             body: { a, i in
                 let model = try a.layer("model")
@@ -19,7 +19,7 @@ extension Builtins {
                 switch a["source"] {
                 case .string(let path):
                     do {
-                        let contents = try Safetensors.decode(try FileFormats.read(path, op: "load_weights"))
+                        let contents = try FileFormats.load(path, op: "load_weights", session: i.session) { try Safetensors.decode($0) }
                         tensors = contents.entries.map { ($0.name, $0.tensor) }
                     } catch let e as OpError {
                         throw RuntimeError("load_weights: \(Value.quote(path)): \(e.message)", at: a.pos("source"))

@@ -7,7 +7,7 @@ extension FileFormats {
     static let onnxFormats: [FileFormat] = [
         FileFormat(
             extensions: [".onnx"], loads: "a model", saves: "a model (with its declared input shape)",
-            load: { path, _ in .object(ModelObject(try ONNXImport.decode(try read(path, op: "load")))) },
+            load: { bytes, _ in .object(ModelObject(try ONNXImport.decode(bytes))) },
             save: { value, _ in
                 guard case .object(let o as ModelObject) = value else {
                     throw RuntimeError("save: .onnx holds a model, got \(value.brief)")

@@ -11,8 +11,8 @@ extension FileFormats {
     static let safetensorsFormats: [FileFormat] = [
         FileFormat(
             extensions: [".safetensors"], loads: "a model (or named weights)", saves: "a model or a tensor",
-            load: { path, interpreter in
-                let contents = try Safetensors.decode(try read(path, op: "load"))
+            load: { bytes, interpreter in
+                let contents = try Safetensors.decode(bytes)
                 if Safetensors.hasArchitecture(contents) {
                     return .object(ModelObject(try Safetensors.decodeModel(contents, rng: &interpreter.session.rng)))
                 }
