@@ -18,10 +18,12 @@
 // right padding of one row is the left padding of the next, so Wph = W + max(left, right) (not
 // W + left + right) and fewer columns are thrown away.
 //
-// The gathered layout (`ConvAlgorithm.directColumns`) serves shapes whose thrown-away share is large and
-// whose im2col matrix is small (LeNet's 5×5 on 28×28 throws away 4 of every 28 columns): the buffer is
-// the image's im2col matrix, tap t's row at offset t·P·Q, so Wph = Q and nothing is thrown away, for
-// the price of copying each input value R·S/stride² times.
+// The shifted layout (`ConvAlgorithm.directShifted`) throws nothing away: per input channel, row phase
+// a and kernel column s, one Hph×Q plane holding, in row i, the Q input values output columns read
+// at that s: plane[i, q] = padded[a + i·sh, q·sw + s·dw]. Tap (r, s) of output (p, q) is then at
+// (p + ⌊r·dh/sh⌋, q) of plane (c, (r·dh) mod sh, s): one constant offset on the flat grid
+// f = p·Q + q, which is y's own layout, so whole register blocks store straight into y. The price:
+// S copies of each input row (im2col makes R·S), small next to K·R·S multiply-adds per value.
 //
 // Register block: 8 output channels × 48 flat outputs (3 × SIMD16) = 24 accumulators; per tap 3 loads
 // and 8 broadcasts feed 24 FMAs, which keeps Zen 4's FMA pipes busy (AVX-512 under -target-cpu znver4).
@@ -47,24 +49,35 @@ struct DirectConvLayout {
     /// Floats in the whole per-image buffer, with slack so the padded last block reads inside it.
     let bufferCount: Int
 
-    /// Whether the buffer is the im2col matrix (see the file's header) rather than the phase planes.
-    let gathered: Bool
+    /// Whether the buffer holds the shifted planes (see the file's header) rather than the phase planes.
+    let shifted: Bool
 
-    init(_ g: ConvGeometry, gathered: Bool = false) {
+    init(_ g: ConvGeometry, shifted: Bool = false) {
         geometry = g
-        self.gathered = gathered
+        self.shifted = shifted
         let (sh, sw, dh, dw) = (g.stride.h, g.stride.w, g.dilation.h, g.dilation.w)
-        if gathered {
-            (hph, wph) = (g.out.h, g.out.w)
-            (rowPhases, colPhases) = ([0], [0])
-            channelStride = g.kernel.h * g.kernel.w * g.colCols
-            // Tap t = (c·R + r)·S + s is row t of the column matrix.
-            offsets = (0..<g.colRows).map { $0 * g.colCols }
+        rowPhases = Array(Set((0..<g.kernel.h).map { $0 * dh % sh })).sorted()
+        if shifted {
+            hph = (g.h + g.pad.top + g.pad.bottom + sh - 1) / sh
+            wph = g.out.w
+            colPhases = [0]
+            let plane = hph * wph, (rk, sk) = (g.kernel.h, g.kernel.w)
+            channelStride = rowPhases.count * sk * plane
+            var offsets: [Int] = []
+            offsets.reserveCapacity(g.colRows)
+            for c in 0..<g.channelsPerGroup {
+                for r in 0..<rk {
+                    let a = rowPhases.firstIndex(of: r * dh % sh) ?? 0
+                    for s in 0..<sk {
+                        offsets.append(c * channelStride + (a * sk + s) * plane + (r * dh / sh) * wph)
+                    }
+                }
+            }
+            self.offsets = offsets
         } else {
             let hp = g.h + g.pad.top + g.pad.bottom
             hph = (hp + sh - 1) / sh
             wph = Self.phaseWidth(g)
-            rowPhases = Array(Set((0..<g.kernel.h).map { $0 * dh % sh })).sorted()
             colPhases = Array(Set((0..<g.kernel.w).map { $0 * dw % sw })).sorted()
             let plane = hph * wph
             channelStride = rowPhases.count * colPhases.count * plane
@@ -106,8 +119,8 @@ struct DirectConvLayout {
     /// Fills channels `channels` of one image's buffer from its C×H×W input: padding zeros, phases split.
     func fill(_ buffer: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, channels: Range<Int>) {
         let g = geometry
-        if gathered {
-            for c in channels { g.im2colChannel(x + c * g.h * g.w, into: buffer + c * channelStride) }
+        if shifted {
+            fillShifted(buffer, from: x, channels: channels)
             return
         }
         let (sh, sw) = (g.stride.h, g.stride.w)
@@ -133,19 +146,65 @@ struct DirectConvLayout {
                         if sw == 1 {
                             (row + jlo).update(from: line + jlo, count: jhi - jlo)
                         } else if sw == 2 {
-                            // Stride 2: 32 input floats → their 16 even ones, while the whole load
-                            // stays before the last input column this phase row uses.
-                            var j = jlo
-                            while j + 16 < jhi {
-                                let v = UnsafeRawPointer(line + 2 * j).loadUnaligned(as: SIMD32<Float>.self)
-                                UnsafeMutableRawPointer(row + j).storeBytes(of: v.evenHalf, as: SIMD16<Float>.self)
-                                j += 16
-                            }
-                            while j < jhi { row[j] = line[2 * j]; j += 1 }
+                            deinterleaveEven(line, into: row, jlo..<jhi)
                         } else {
                             for j in jlo..<jhi { row[j] = line[j * sw] }
                         }
                         if jhi < wph { (row + jhi).update(repeating: 0, count: wph - jhi) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `fill` for the shifted layout: plane (c, a, s) row i is padded row a + i·sh at columns
+    /// q·sw + s·dw, q < Q. Strided rows are split into their column phases once (with the padding),
+    /// then each plane row is one contiguous copy from its phase: a gather per plane would redo the
+    /// split S times.
+    private func fillShifted(_ buffer: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, channels: Range<Int>) {
+        let g = geometry
+        let (sh, sw, dw) = (g.stride.h, g.stride.w, g.dilation.w), q = wph, plane = hph * wph
+        let phaseLength = (g.w + g.pad.left + g.pad.right + sw - 1) / sw
+        let phases = UnsafeMutablePointer<Float>.allocate(capacity: sw * phaseLength)
+        defer { phases.deallocate() }
+        for c in channels {
+            let src = x + c * g.h * g.w
+            for (ai, a) in rowPhases.enumerated() {
+                let planes = buffer + c * channelStride + ai * g.kernel.w * plane
+                for i in 0..<hph {
+                    let iy = i * sh + a - g.pad.top
+                    guard iy >= 0 && iy < g.h else {
+                        for s in 0..<g.kernel.w { (planes + s * plane + i * q).update(repeating: 0, count: q) }
+                        continue
+                    }
+                    let line = src + iy * g.w
+                    if sw == 1 {
+                        for s in 0..<g.kernel.w {
+                            // Output column j reads input column j + dx; those inside 0..<W are jlo..<jhi.
+                            let row = planes + s * plane + i * q, dx = s * dw - g.pad.left
+                            let jlo = min(q, max(0, -dx)), jhi = max(jlo, min(q, g.w - dx))
+                            if jlo > 0 { row.update(repeating: 0, count: jlo) }
+                            copyRow(line + dx + jlo, to: row + jlo, count: jhi - jlo, adding: nil)
+                            if jhi < q { (row + jhi).update(repeating: 0, count: q - jhi) }
+                        }
+                        continue
+                    }
+                    // Column phase b holds padded columns b, b + sw, …: input column j·sw + b - left.
+                    for b in 0..<sw {
+                        let row = phases + b * phaseLength, dx = b - g.pad.left
+                        let jlo = min(phaseLength, max(0, ceilDiv(-dx, sw)))
+                        let jhi = max(jlo, min(phaseLength, ceilDiv(g.w - dx, sw)))
+                        if jlo > 0 { row.update(repeating: 0, count: jlo) }
+                        if sw == 2 {
+                            deinterleaveEven(line + dx, into: row, jlo..<jhi)
+                        } else {
+                            for j in jlo..<jhi { row[j] = line[j * sw + dx] }
+                        }
+                        if jhi < phaseLength { (row + jhi).update(repeating: 0, count: phaseLength - jhi) }
+                    }
+                    for s in 0..<g.kernel.w {
+                        let phase = phases + (s * dw % sw) * phaseLength + s * dw / sw
+                        copyRow(phase, to: planes + s * plane + i * q, count: q, adding: nil)
                     }
                 }
             }
@@ -233,10 +292,36 @@ struct DirectConvLayout {
         }
     }
 
-    /// Whether whole images can skip the scratch: nothing thrown away, whole register blocks of outputs
-    /// and of filters (so no padded filter row or block tail lands in y).
+    /// Whether whole images can skip the scratch: the shifted layout's flat grid is y's own, and whole
+    /// blocks of 8 filters leave no padded filter row to land in y.
     var writesInPlace: Bool {
-        gathered && geometry.colCols % directBlockF == 0 && geometry.filtersPerGroup % directBlockK == 0
+        shifted && geometry.filtersPerGroup % directBlockK == 0
+    }
+
+    /// One whole image into y (K×P·Q) for `writesInPlace` layouts: the register blocks store straight into
+    /// y; a last part-block goes through `scratch` (scratchRows × 48 floats at least).
+    private func computeInPlace(filterBlocks: Range<Int>, buffer: UnsafePointer<Float>, packed: UnsafePointer<Float>,
+                                offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
+                                scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let g = geometry, cols = g.colCols
+        let whole = cols / directBlockF, rest = cols % directBlockF
+        compute(buffer: buffer, packed: packed, offsets: offsets, blocks: 0..<whole,
+                filterBlocks: filterBlocks, scratch: y, ld: cols, baseBlock: 0)
+        if rest > 0 {
+            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: whole..<(whole + 1),
+                    filterBlocks: filterBlocks, scratch: scratch, ld: directBlockF, baseBlock: whole)
+        }
+        for group in 0..<g.groups {
+            let first = group * g.filtersPerGroup
+            for k in (first + filterBlocks.lowerBound * directBlockK)..<(first + filterBlocks.upperBound * directBlockK) {
+                let row = y + k * cols
+                if rest > 0 {
+                    // With whole blocks of 8 filters, scratch row k holds filter k.
+                    copyRow(scratch + k * directBlockF, to: row + whole * directBlockF, count: rest, adding: nil)
+                }
+                if let bias { addBias(row, bias + k, rows: 1, cols: cols) }
+            }
+        }
     }
 
     /// Blocks computed between two compactions: about 128 KiB of scratch, so it is still in cache.
@@ -253,16 +338,8 @@ struct DirectConvLayout {
                      scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
         guard !rows.isEmpty else { return }
         if writesInPlace && rows == 0..<geometry.out.h {
-            // The flat grid is y's own K×(P·Q) layout: the register blocks store straight into it.
-            let g = geometry, cols = g.colCols
-            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: 0..<(cols / directBlockF),
-                    filterBlocks: filterBlocks, scratch: y, ld: cols, baseBlock: 0)
-            guard let bias else { return }
-            for group in 0..<g.groups {
-                let first = group * g.filtersPerGroup
-                let ks = (first + filterBlocks.lowerBound * directBlockK)..<(first + filterBlocks.upperBound * directBlockK)
-                addBias(y + ks.lowerBound * cols, bias + ks.lowerBound, rows: ks.count, cols: cols)
-            }
+            computeInPlace(filterBlocks: filterBlocks, buffer: buffer, packed: packed, offsets: offsets, bias: bias,
+                           scratch: scratch, y: y)
             return
         }
         let q = geometry.out.w, ld = scratchWidth
@@ -292,6 +369,19 @@ struct DirectConvLayout {
             baseBlock = keepFrom
         }
     }
+}
+
+/// dst[j] = src[2·j] for j in `range`: 32 input floats → their 16 even ones per step, while the whole
+/// load stays before src[2·(range.upperBound - 1)], the last value the row may read.
+@inline(__always)
+func deinterleaveEven(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+    var j = range.lowerBound
+    while j + 16 < range.upperBound {
+        let v = UnsafeRawPointer(src + 2 * j).loadUnaligned(as: SIMD32<Float>.self)
+        UnsafeMutableRawPointer(dst + j).storeBytes(of: v.evenHalf, as: SIMD16<Float>.self)
+        j += 16
+    }
+    while j < range.upperBound { dst[j] = src[2 * j]; j += 1 }
 }
 
 /// dst[0..<count] = src[0..<count] (+ bias): output rows are short (24, 28, 56 …), where a memcpy call
@@ -417,8 +507,8 @@ extension ConvGeometry {
     /// one at a time (its buffers stay in its own cache; a slowed core takes fewer); otherwise images go one by one, their output rows split
     /// over the workers.
     func directPath(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                    y: UnsafeMutablePointer<Float>, gathered: Bool) {
-        let layout = DirectConvLayout(self, gathered: gathered)
+                    y: UnsafeMutablePointer<Float>, shifted: Bool) {
+        let layout = DirectConvLayout(self, shifted: shifted)
         let packed = layout.packWeights(w)
         let imageIn = c * h * self.w, imageOut = k * out.h * out.w
         let scratchCount = layout.scratchRows * layout.scratchWidth
@@ -490,7 +580,7 @@ extension ConvGeometry {
     /// A 1×1, stride-1, unpadded convolution's buffer would be a plain copy of the image: read the input
     /// itself instead, unless the last block's over-read would run past the end of `x`.
     private func readsInPlace(image: Int, layout: DirectConvLayout) -> Bool {
-        guard isPointwise, !layout.gathered else { return false }
+        guard isPointwise, !layout.shifted else { return false }
         let overRead = layout.bufferCount - c * layout.channelStride
         return (n - 1 - image) * c * h * w >= overRead
     }

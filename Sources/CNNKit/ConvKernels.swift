@@ -6,8 +6,8 @@ import Synchronization
 // Four kernels, chosen by shape (`chosenAlgorithm`):
 // - direct (ConvDirect.swift): the input copied once into a padded, stride-phase-split layout, then a
 //   register-blocked SIMD16 kernel; the default, since it skips im2col's R·S/stride² copies. Its
-//   `directColumns` form runs the same register kernel over a small im2col matrix instead, where the
-//   phase layout would throw away many columns.
+//   `directShifted` form copies S shifted planes per channel so that no output column is thrown
+//   away and results go straight into y.
 // - 1×1, stride 1, no padding: the input plane already IS the column matrix; one OpenBLAS GEMM per
 //   image and group on it directly (as fast as the direct kernel here, and BLAS-tuned for any size).
 // - im2col + SGEMM: per image and group, the (C/groups·R·S)×(P·Q) column matrix times the
@@ -22,7 +22,7 @@ import Synchronization
 
 /// The kernels that can compute a convolution.
 enum ConvAlgorithm: CaseIterable {
-    case automatic, gemm, direct, directColumns, depthwise
+    case automatic, gemm, direct, directShifted, depthwise
 }
 
 /// The sizes of one convolution, all checked by `ConvPlan` (or `im2col`) before any kernel runs.
@@ -55,29 +55,22 @@ struct ConvGeometry: Sendable {
         // tests of everything built on conv) take the GEMM path. Conv's own tests force each kernel.
         return .gemm
         #else
-        // The direct kernel computes Wph - Q thrown-away columns per output row, plus the last block;
-        // and its buffer holds the padded input, which huge paddings (with huge dilations, so the
-        // kernel still fits) could make far larger than input and output: im2col's matrix is not.
-        let wph = DirectConvLayout.phaseWidth(self)
-        let hph = (h + pad.top + pad.bottom + stride.h - 1) / stride.h
-        let phases = Swift.min(kernel.h, stride.h) * Swift.min(kernel.w, stride.w)
-        let phaseFlat = DirectConvLayout.flatCount(self, pitch: wph)
-        let phaseBuffer = Double(c) * Double(phases) * Double(hph) * Double(wph)
-        // The gathered form throws nothing away but copies the im2col matrix: worth it when that
-        // matrix stays in half the core's L2 (1 MiB here) and costs less than the columns it saves. Costs
-        // in vector operations per image: an FMA per tap, filter and 16 flat outputs; the gather about
-        // two per 16 values copied (short rows), the phase copy one.
-        let columnsFlat = DirectConvLayout.flatCount(self, pitch: out.w)
-        let matrix = Double(c * kernel.h * kernel.w) * Double(colCols)
+        // The phase layout computes Wph - Q thrown-away columns per output row, plus the last block, and
+        // copies its results out of a scratch; the shifted layout throws nothing away and writes y in
+        // place (with whole blocks of 8 filters) but copies each input row S times. Costs in vector
+        // operations per image: an FMA per tap, filter and 16 flat outputs; a copy per 16 values. Either
+        // buffer could grow far past input and output with huge paddings and dilations (the kernel
+        // still fitting): then im2col + SGEMM, whose matrix does not.
         let filters = Double((filtersPerGroup + directBlockK - 1) / directBlockK * directBlockK * groups)
-        let phaseCost = filters * Double(colRows) * Double(phaseFlat) / 16 + phaseBuffer / 16
-        let columnsCost = filters * Double(colRows) * Double(columnsFlat) / 16 + 2 * matrix / 16
-        if matrix <= Double(1 << 17) && columnsFlat * 2 <= colCols * 3 && columnsCost < phaseCost {
-            return .directColumns
-        }
-        let wasteOK = phaseFlat * 2 <= out.h * out.w * 3
-        let bufferOK = phaseBuffer <= Swift.max(16 * Double(c * h * w), Double(1 << 22))
-        return wasteOK && bufferOK ? .direct : .gemm
+        let fma = filters * Double(colRows) / 16
+        let phase = DirectConvLayout(self, shifted: false), shifted = DirectConvLayout(self, shifted: true)
+        let phaseCost = fma * Double(phase.flatCount) + Double(phase.bufferCount + k * colCols) / 16
+        let shiftedCost = fma * Double(shifted.flatCount) + Double(shifted.bufferCount) / 16
+            + (shifted.writesInPlace ? 0 : Double(k * colCols) / 16)
+        let limit = Swift.max(16 * Double(c * h * w), Double(1 << 22))
+        if shiftedCost < phaseCost && Double(shifted.bufferCount) <= limit { return .directShifted }
+        let wasteOK = phase.flatCount * 2 <= out.h * out.w * 3
+        return wasteOK && Double(phase.bufferCount) <= limit ? .direct : .gemm
         #endif
     }
 
@@ -100,8 +93,8 @@ struct ConvGeometry: Sendable {
                         guard let xp = xb.baseAddress, let wp = wb.baseAddress else { return }
                         switch algorithm == .automatic ? chosenAlgorithm : algorithm {
                         case .depthwise where isDepthwise: depthwise(x: xp, w: wp, bias: b, y: y)
-                        case .direct: directPath(x: xp, w: wp, bias: b, y: y, gathered: false)
-                        case .directColumns: directPath(x: xp, w: wp, bias: b, y: y, gathered: true)
+                        case .direct: directPath(x: xp, w: wp, bias: b, y: y, shifted: false)
+                        case .directShifted: directPath(x: xp, w: wp, bias: b, y: y, shifted: true)
                         default: gemmPath(x: xp, w: wp, bias: b, y: y)
                         }
                     }

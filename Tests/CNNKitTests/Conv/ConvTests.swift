@@ -92,7 +92,7 @@ struct ConvTests {
             let plan = try ConvPlan(x: x, w: w, bias: b, stride: Size2(stride), padding: .explicit(Padding2D(pad)),
                                     dilation: Size2(dilation), groups: 1)
             let expected = ConvReference.conv(x.scalars, w.scalars, bias: b.scalars, p)
-            for algorithm in [ConvAlgorithm.direct, .directColumns] {
+            for algorithm in [ConvAlgorithm.direct, .directShifted] {
                 let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b.scalars, algorithm: algorithm)
                 #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(algorithm) \(p)")
             }
@@ -116,7 +116,7 @@ struct ConvTests {
                                         padding: .explicit(Padding2D(top: top, left: left, bottom: bottom, right: right)),
                                         dilation: Size2(dilation), groups: 1)
                 let expected = ConvReference.conv(x.scalars, wt.scalars, bias: nil, p)
-                for algorithm in [ConvAlgorithm.direct, .directColumns] {
+                for algorithm in [ConvAlgorithm.direct, .directShifted] {
                     let y = plan.geometry.run(x: x.scalars, w: wt.scalars, bias: nil, algorithm: algorithm)
                     #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(algorithm) \(p)")
                 }
@@ -124,19 +124,20 @@ struct ConvTests {
         }
     }
 
-    @Test("the gathered kernel writing whole images into y: LeNet's shape, groups, one image and several")
-    func gatheredInPlace() throws {
+    @Test("the shifted layout writing whole images into y: LeNet's shape, groups, one image and several")
+    func shiftedInPlace() throws {
         var rng = TestRNG(9)
-        // P·Q a multiple of 48 and K/groups of 8: the in-place path; (…, 20 filters) the scratch path.
+        // K/groups a multiple of 8: the in-place path, P·Q a multiple of 48 or with a part-block (13 → 11×11);
+        // 20 filters: the scratch path.
         for (n, c, k, groups, hw, kernel, withBias) in [(3, 1, 16, 1, 28, 5, true), (1, 1, 32, 1, 28, 5, false),
                                                         (2, 4, 16, 2, 28, 5, true), (1, 2, 24, 1, 14, 3, true),
-                                                        (2, 1, 20, 1, 28, 5, true)] {
+                                                        (2, 1, 20, 1, 28, 5, true), (2, 3, 16, 1, 13, 3, true), (1, 2, 8, 2, 9, 4, false)] {
             var p = ConvReference.Params()
             (p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.groups) = (n, c, hw, hw, k, kernel, kernel, groups)
             let x = rng.tensor([n, c, hw, hw]), w = rng.tensor([k, c / groups, kernel, kernel])
             let b: Tensor? = withBias ? rng.tensor([k]) : nil
             let plan = try ConvPlan(x: x, w: w, bias: b, stride: Size2(1), padding: .valid, dilation: Size2(1), groups: groups)
-            let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b?.scalars, algorithm: .directColumns)
+            let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b?.scalars, algorithm: .directShifted)
             let expected = ConvReference.conv(x.scalars, w.scalars, bias: b?.scalars, p)
             #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(p)")
         }
