@@ -160,6 +160,9 @@ extension Session {
         case .bool(let b): return b ? "true" : "false"
         case .function(let f): return f.signature
         case .object(let o as ModelObject): return "\(ModelObject.grouped(o.module.parameterCount())) params"
+        case .object(let o as OptimizerObject):
+            let n = o.optimizer.exportState().count
+            return n == 0 ? "no state yet" : "state for \(count(n, "tensor"))"
         case .object, .none: return ""
         }
     }
@@ -176,6 +179,8 @@ extension Session {
         case .number: return 8
         case .bool: return 1
         case .object(let o as ModelObject): return o.module.parameterCount() * 4
+        case .object(let o as OptimizerObject):
+            return o.optimizer.exportState().reduce(0) { $0 + 4 * ($1.first.count + $1.second.count) }
         case .function, .object, .none: return 0
         }
     }

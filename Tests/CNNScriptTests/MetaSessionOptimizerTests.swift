@@ -75,6 +75,12 @@ struct MetaSessionOptimizerTests {
         #expect(!expected.isEmpty && got.map(\.0) == expected.map(\.0))
         for (a, b) in zip(got, expected) { #expect(a.1 == b.1, "\(constructor): \(a.0) differs after continuing") }
         #expect(try optimizer(after).describe(PrintOptions()) == optimizer(straight).describe(PrintOptions()))
+        // :who shows the state and its memory: 6 tensors, 1 (momentum) or 2 (moments) floats per weight.
+        let mark = after.text.count
+        meta(after, ":who opt")
+        let bytes = 4 * (2 * 9 + 2 + 2 + 2 + 3 * 32 + 3) * (constructor.hasPrefix("SGD") ? 1 : 2)
+        let row = after.text.dropFirst(mark).split(separator: "\n").last.map(String.init) ?? ""
+        #expect(row.hasPrefix("opt") && row.contains("state for 6 tensors") && row.hasSuffix(" \(bytes) B"), "\(row)")
 
         // The test can fail: a fresh optimizer (no moments, no momentum) ends elsewhere.
         let fresh = CapturingSession(seed: 99)
