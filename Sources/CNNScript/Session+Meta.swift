@@ -22,7 +22,7 @@ extension Session {
         ("timeit", ":timeit [-n LOOPS] [-r RUNS] STMT", "time STMT over many loops (adaptive, like %timeit): mean ± std. dev. and best"),
         ("run", ":run FILE", "run a script in this session (like %run): its variables stay"),
         ("history", ":history [N]", "the last N (default all) lines of input history"),
-        ("save", ":save FILE [NAME…]", "save the session's variables (or the named ones) to one file, atomically"),
+        ("save", ":save FILE [NAME…]", "save the session's variables (or the named ones) to one file, atomically, optimizer state included"),
         ("load", ":load FILE", "load variables saved by :save (replacing variables of the same names)"),
         ("help", ":help [NAME]", "this list, or help on a builtin or meta-command"),
         ("quit", ":quit", "leave the shell (as Ctrl-D does)"),
@@ -86,12 +86,16 @@ extension Session {
                 guard let value = globals.lookup(n) else { throw fail(":save: no variable named '\(n)'") }
                 variables.append((n, value))
             }
+            let notes: [String]
             do {
-                try SessionFile.writeAtomically(try SessionFile.encode(variables), to: expand(path))
+                let encoded = try SessionFile.encode(variables)
+                try SessionFile.writeAtomically(encoded.bytes, to: expand(path))
+                notes = encoded.notes
             } catch let e as SessionFile.Failure {
                 throw fail(":save: \(e)")
             }
             output("saved \(Self.count(variables.count, "variable")) to \(path)\n")
+            for note in notes { output("note: \(note)\n") }
         case "load":
             guard let path = words.first, words.count == 1 else { throw fail(":load: give one file name, e.g. :load session.cnnsession") }
             let variables: [(String, Value)]
@@ -156,6 +160,9 @@ extension Session {
         case .bool(let b): return b ? "true" : "false"
         case .function(let f): return f.signature
         case .object(let o as ModelObject): return "\(ModelObject.grouped(o.module.parameterCount())) params"
+        case .object(let o as OptimizerObject):
+            let n = o.optimizer.exportState().count
+            return n == 0 ? "no state yet" : "state for \(count(n, "tensor"))"
         case .object, .none: return ""
         }
     }
@@ -172,6 +179,8 @@ extension Session {
         case .number: return 8
         case .bool: return 1
         case .object(let o as ModelObject): return o.module.parameterCount() * 4
+        case .object(let o as OptimizerObject):
+            return o.optimizer.exportState().reduce(0) { $0 + 4 * ($1.first.count + $1.second.count) }
         case .function, .object, .none: return 0
         }
     }

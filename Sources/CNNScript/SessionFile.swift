@@ -16,12 +16,15 @@ import Foundation
 /// `{"kind": "tensor", "shape": [2, 3], "offset": 0, "requires_grad": false}` (`offset` in bytes into
 /// the data section) or `{"kind": "model", "offset": 0, "bytes": 1234}`: a model stored as the same
 /// safetensors bytes `save(model, "m.safetensors")` writes (weights and architecture), read back by the
-/// same checked reader. Functions, optimizers and other objects are not stored: saving them is an error
-/// that names them.
+/// same checked reader, or `{"kind": "optimizer", …}`: an SGD, Adam or AdamW optimizer with its
+/// settings and per-parameter state (SessionFile+Optimizer.swift documents its fields). Functions and
+/// other objects are not stored: saving them is an error that names them.
 ///
 /// A session file is untrusted input. Reading checks the whole manifest first — kinds, names, nesting,
 /// shapes against `Shape.maxElements`, every blob inside the data section and no two blobs
-/// overlapping (so a small file cannot expand into a huge session) — and only then builds tensors.
+/// overlapping (so a small file cannot expand into a huge session), optimizer settings and that each
+/// optimizer state names a saved model or tensor — and only then builds tensors: models and tensors
+/// first, then the rest, so optimizers can bind their state to the parameters just built.
 enum SessionFile {
     static let magic = Array("CNNSSES1".utf8)
     static let headerSize = 16
@@ -33,13 +36,16 @@ enum SessionFile {
 
     // MARK: - Writing
 
-    /// The bytes of a file holding `variables` (in the given order). Throws `Failure` naming the first
-    /// value that cannot be stored.
-    static func encode(_ variables: [(String, Value)]) throws -> [UInt8] {
+    /// The bytes of a file holding `variables` (in the given order), and notes for the user (optimizer
+    /// state left out because its parameters belong to no saved variable). Throws `Failure` naming the
+    /// first value that cannot be stored.
+    static func encode(_ variables: [(String, Value)]) throws -> (bytes: [UInt8], notes: [String]) {
         var data: [UInt8] = []
         var entries: [Any] = []
+        var notes: [String] = []
+        let owners = ParameterOwners(variables)
         for (name, value) in variables {
-            entries.append([name, try manifestValue(value, name: name, data: &data)])
+            entries.append([name, try manifestValue(value, name: name, owners: owners, data: &data, notes: &notes)])
         }
         let manifest: [String: Any] = ["format": "cnns-session", "version": 1, "variables": entries]
         let json = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
@@ -49,10 +55,11 @@ enum SessionFile {
         withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: json)
         bytes.append(contentsOf: data)
-        return bytes
+        return (bytes, notes)
     }
 
-    private static func manifestValue(_ value: Value, name: String, data: inout [UInt8]) throws -> Any {
+    private static func manifestValue(_ value: Value, name: String, owners: ParameterOwners,
+                                      data: inout [UInt8], notes: inout [String]) throws -> Any {
         switch value {
         case .none: return ["kind": "none"]
         case .bool(let b): return ["kind": "bool", "value": b]
@@ -61,7 +68,9 @@ enum SessionFile {
         case .tensor(let t): return tensorEntry(t, requiresGrad: false, data: &data)
         case .variable(let v): return tensorEntry(v.value, requiresGrad: v.requiresGrad, data: &data)
         case .list(let items):
-            return ["kind": "list", "items": try items.map { try manifestValue($0, name: name, data: &data) }]
+            return ["kind": "list", "items": try items.map {
+                try manifestValue($0, name: name, owners: owners, data: &data, notes: &notes)
+            }]
         case .object(let o as ModelObject):
             let blob: [UInt8]
             do {
@@ -72,20 +81,29 @@ enum SessionFile {
             let offset = data.count
             data.append(contentsOf: blob)
             return ["kind": "model", "offset": offset, "bytes": blob.count] as [String: Any]
+        case .object(let o as OptimizerObject):
+            return try optimizerEntry(o, name: name, owners: owners, data: &data, notes: &notes)
         case .function, .object:
-            throw Failure("\(value.typeName) '\(name)' cannot be saved (models, tensors, numbers, strings, bools and lists can)")
+            throw Failure("\(value.typeName) '\(name)' cannot be saved (models, optimizers, tensors, numbers, strings, bools and lists can)")
         }
     }
 
     private static func tensorEntry(_ t: Tensor, requiresGrad: Bool, data: inout [UInt8]) -> Any {
+        let offset = appendFloats(t.scalars, to: &data)
+        return ["kind": "tensor", "shape": t.shape, "offset": offset, "requires_grad": requiresGrad] as [String: Any]
+    }
+
+    /// Appends float32 values (little-endian) to the data section; returns their byte offset.
+    static func appendFloats(_ values: [Float], to data: inout [UInt8]) -> Int {
         let offset = data.count
-        t.scalars.withUnsafeBufferPointer { buffer in
+        data.reserveCapacity(data.count + 4 * values.count)
+        values.withUnsafeBufferPointer { buffer in
             for f in buffer {
                 var bits = f.bitPattern.littleEndian
                 withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
             }
         }
-        return ["kind": "tensor", "shape": t.shape, "offset": offset, "requires_grad": requiresGrad] as [String: Any]
+        return offset
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to disk,
@@ -121,11 +139,15 @@ enum SessionFile {
     // MARK: - Reading
 
     /// A checked manifest value: everything about it is known valid, but no tensor exists yet.
-    private indirect enum Plan {
+    indirect enum Plan {
         case none, bool(Bool), number(Double), string(String), list([Plan])
         case tensor(shape: [Int], offset: Int, count: Int, requiresGrad: Bool)
         case model(offset: Int, bytes: Int)
+        case optimizer(OptimizerPlan)
     }
+
+    /// Byte ranges of the data section claimed so far, with the variable that claims each.
+    typealias Blobs = [(offset: Int, bytes: Int, name: String)]
 
     /// The variables stored in `bytes`, in file order. Throws `Failure` saying what is wrong.
     static func decode(_ bytes: [UInt8]) throws -> [(String, Value)] {
@@ -155,7 +177,7 @@ enum SessionFile {
 
         var plans: [(String, Plan)] = []
         var names = Set<String>()
-        var blobs: [(offset: Int, bytes: Int, name: String)] = []
+        var blobs: Blobs = []
         for entry in entries {
             guard let pair = entry as? [Any], pair.count == 2, let name = pair[0] as? String else {
                 throw Failure("a variable entry is not a [name, value] pair")
@@ -167,14 +189,28 @@ enum SessionFile {
         // Blobs must not share bytes: otherwise a tiny file could name one blob a million times.
         var end = 0
         for blob in blobs.sorted(by: { $0.offset < $1.offset }) where blob.bytes > 0 {
-            guard blob.offset >= end else { throw Failure("tensor '\(blob.name)' overlaps another tensor's data") }
+            guard blob.offset >= end else { throw Failure("the data of '\(blob.name)' overlaps another value's data") }
             end = blob.offset + blob.bytes
         }
-        return try plans.map { ($0.0, try build($0.1, bytes, dataStart: dataStart)) }
+        try checkOptimizerOwners(plans)
+        // Models and tensors first: optimizers bind their state to the parameters these hold.
+        var values = [Value?](repeating: nil, count: plans.count)
+        var owners: [String: Value] = [:]
+        for (i, (name, plan)) in plans.enumerated() {
+            switch plan {
+            case .model, .tensor:
+                let value = try build(plan, bytes, dataStart: dataStart, owners: [:])
+                values[i] = value
+                owners[name] = value
+            default: break
+            }
+        }
+        return try plans.enumerated().map { i, entry in
+            (entry.0, try values[i] ?? build(entry.1, bytes, dataStart: dataStart, owners: owners))
+        }
     }
 
-    private static func plan(_ object: Any, name: String, depth: Int, dataSize: Int,
-                             blobs: inout [(offset: Int, bytes: Int, name: String)]) throws -> Plan {
+    private static func plan(_ object: Any, name: String, depth: Int, dataSize: Int, blobs: inout Blobs) throws -> Plan {
         guard depth <= Value.maxNesting else { throw Failure("'\(name)' nests lists more than \(Value.maxNesting) deep") }
         guard let dict = object as? [String: Any], let kind = dict["kind"] as? String else {
             throw Failure("'\(name)': a value without a kind")
@@ -215,7 +251,7 @@ enum SessionFile {
             }
             let size = count * 4
             guard offset <= dataSize, size <= dataSize - offset else {
-                throw Failure("'\(name)': tensor \(Value.shapeText(shape)) needs bytes \(offset)..<\(offset + size) but the data section has \(dataSize)")
+                throw Failure("'\(name)': tensor \(Value.shapeText(shape)) needs bytes \(byteRange(offset, size)) but the data section has \(dataSize)")
             }
             let requiresGrad = dict["requires_grad"] as? Bool ?? false
             blobs.append((offset, size, name))
@@ -226,42 +262,42 @@ enum SessionFile {
                 throw Failure("'\(name)': a model without a byte offset and length")
             }
             guard offset <= dataSize, size <= dataSize - offset else {
-                throw Failure("'\(name)': the model needs bytes \(offset)..<\(offset + size) but the data section has \(dataSize)")
+                throw Failure("'\(name)': the model needs bytes \(byteRange(offset, size)) but the data section has \(dataSize)")
             }
             blobs.append((offset, size, name))
             return .model(offset: offset, bytes: size)
+        case "optimizer":
+            return .optimizer(try optimizerPlan(dict, name: name, dataSize: dataSize, blobs: &blobs))
         default:
-            throw Failure("'\(name)': unknown kind '\(kind)' (this cnns reads none, bool, number, string, list, tensor, model)")
+            throw Failure("'\(name)': unknown kind '\(kind)' (this cnns reads none, bool, number, string, list, tensor, model, optimizer)")
         }
     }
 
-    private static func integer(_ object: Any) -> Int? {
+    /// `offset..<end` for messages; the end of a hostile range may not fit in an Int.
+    static func byteRange(_ offset: Int, _ size: Int) -> String {
+        let (end, overflow) = offset.addingReportingOverflow(size)
+        return overflow ? "\(offset)..<\(offset)+\(size)" : "\(offset)..<\(end)"
+    }
+
+    static func integer(_ object: Any) -> Int? {
         // (Foundation on Linux bridges JSON numbers as NSNumber, which also casts to Bool: no Bool test.)
         if let n = object as? Int { return n }
         if let d = object as? Double, let n = Int(exactly: d) { return n }
         return nil
     }
 
-    private static func build(_ plan: Plan, _ bytes: [UInt8], dataStart: Int) throws -> Value {
+    /// The value of a checked plan. `owners` holds the models and tensors already built, by name, for
+    /// optimizers to bind their state to.
+    private static func build(_ plan: Plan, _ bytes: [UInt8], dataStart: Int, owners: [String: Value]) throws -> Value {
         switch plan {
         case .none: return .none
         case .bool(let b): return .bool(b)
         case .number(let n): return .number(n)
         case .string(let s): return .string(s)
-        case .list(let items): return .list(try items.map { try build($0, bytes, dataStart: dataStart) })
+        case .list(let items): return .list(try items.map { try build($0, bytes, dataStart: dataStart, owners: owners) })
+        case .optimizer(let o): return try buildOptimizer(o, bytes, dataStart: dataStart, owners: owners)
         case .tensor(let shape, let offset, let count, let requiresGrad):
-            var scalars = [Float](repeating: 0, count: count)
-            bytes.withUnsafeBufferPointer { source in
-                scalars.withUnsafeMutableBufferPointer { target in
-                    let start = dataStart + offset
-                    for i in 0..<count {
-                        let p = start + 4 * i
-                        let bits = UInt32(source[p]) | UInt32(source[p + 1]) << 8 | UInt32(source[p + 2]) << 16 | UInt32(source[p + 3]) << 24
-                        target[i] = Float(bitPattern: bits)
-                    }
-                }
-            }
-            let tensor = try Tensor(shape: shape, scalars: scalars)
+            let tensor = try Tensor(shape: shape, scalars: readFloats(bytes, at: dataStart + offset, count: count))
             return requiresGrad ? .variable(Variable(tensor, requiresGrad: true)) : .tensor(tensor)
         case .model(let offset, let size):
             let start = dataStart + offset
@@ -274,6 +310,21 @@ enum SessionFile {
                 throw Failure("a stored model: \(e.message)")
             }
         }
+    }
+
+    /// `count` float32 values (little-endian) at byte `start` of `bytes`; the caller has checked the range.
+    static func readFloats(_ bytes: [UInt8], at start: Int, count: Int) -> [Float] {
+        var scalars = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBufferPointer { source in
+            scalars.withUnsafeMutableBufferPointer { target in
+                for i in 0..<count {
+                    let p = start + 4 * i
+                    let bits = UInt32(source[p]) | UInt32(source[p + 1]) << 8 | UInt32(source[p + 2]) << 16 | UInt32(source[p + 3]) << 24
+                    target[i] = Float(bitPattern: bits)
+                }
+            }
+        }
+        return scalars
     }
 
     /// A name the language could have bound: a letter or `_`, then letters, digits, `_`; not a keyword.

@@ -5,6 +5,17 @@ public protocol Optimizer: AnyObject {
     var name: String { get }
     var learningRate: Float { get set }
     func step(_ parameters: [Variable]) throws
+    /// The per-parameter state (momentum buffers, Adam's moments and step counts), one entry per
+    /// parameter in the order each was first stepped: PyTorch's `optimizer.state_dict()["state"]`,
+    /// keyed by the parameter itself rather than by an index. Copies: stepping later changes nothing
+    /// returned. `OptimizerStateEntry` says what each buffer holds.
+    func exportState() -> [OptimizerStateEntry]
+    /// Replaces the whole per-parameter state by `entries` (possibly onto other `Variable`s than the
+    /// ones exported, e.g. a model read back from a file), so that the next `step` continues exactly
+    /// as the exporting optimizer would have. Checks every entry first and throws `OpError` (changing
+    /// nothing) for a buffer whose length is not the parameter's element count, a buffer this
+    /// optimizer does not keep, a negative or absurd step count, or a parameter listed twice.
+    func restoreState(_ entries: [OptimizerStateEntry]) throws
 }
 
 public enum Optimizers {
@@ -30,6 +41,38 @@ final class ParameterState {
         self.parameter = parameter
         first = buffers >= 1 ? [Float](repeating: 0, count: parameter.value.count) : []
         second = buffers >= 2 ? [Float](repeating: 0, count: parameter.value.count) : []
+    }
+}
+
+/// An optimizer's `ParameterState`s in the order the parameters were first stepped (so exports are
+/// deterministic), found by the parameter's identity.
+final class ParameterStateTable {
+    /// Buffers per parameter: 1 for SGD with momentum (the momentum buffer), 2 for Adam (m and v).
+    let buffers: Int
+    private(set) var states: [ParameterState] = []
+    private var index: [ObjectIdentifier: Int] = [:]
+
+    init(buffers: Int) { self.buffers = buffers }
+
+    /// The state of `p`, new (zero buffers, 0 steps) the first time or when `p` changed its size.
+    func state(for p: Variable) -> ParameterState {
+        let key = ObjectIdentifier(p)
+        if let i = index[key], states[i].first.count == p.value.count { return states[i] }
+        let s = ParameterState(p, buffers: buffers)
+        if let i = index[key] { states[i] = s } else { index[key] = states.count; states.append(s) }
+        return s
+    }
+
+    /// Replaces every state; the caller has checked the entries.
+    func replace(with entries: [OptimizerStateEntry]) {
+        states = []
+        index = [:]
+        for e in entries {
+            let s = ParameterState(e.parameter, buffers: 0)
+            s.first = e.first; s.second = e.second; s.steps = e.steps
+            index[ObjectIdentifier(e.parameter)] = states.count
+            states.append(s)
+        }
     }
 }
 
@@ -61,7 +104,8 @@ public final class SGD: Optimizer {
     public var learningRate: Float
     public let momentum: Float, weightDecay: Float
     public let nesterov: Bool
-    private var state: [ObjectIdentifier: ParameterState] = [:]
+    /// Momentum buffers; none without momentum.
+    let table = ParameterStateTable(buffers: 1)
 
     public init(lr: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws {
         let op = "SGD"
@@ -94,7 +138,7 @@ public final class SGD: Optimizer {
                     }
                     return
                 }
-                let s = stateFor(p)
+                let s = table.state(for: p)
                 let first = s.steps == 0
                 s.steps += 1
                 s.first.withUnsafeMutableBufferPointer { bb in
@@ -112,14 +156,6 @@ public final class SGD: Optimizer {
             }
         }
     }
-
-    private func stateFor(_ p: Variable) -> ParameterState {
-        let key = ObjectIdentifier(p)
-        if let s = state[key], s.first.count == p.value.count { return s }
-        let s = ParameterState(p, buffers: 1)
-        state[key] = s
-        return s
-    }
 }
 
 /// Adam (`torch.optim.Adam`) and AdamW (`torch.optim.AdamW`) with PyTorch's semantics:
@@ -131,7 +167,8 @@ public final class Adam: Optimizer {
     public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
     /// AdamW's decoupled weight decay.
     public let decoupled: Bool
-    private var state: [ObjectIdentifier: ParameterState] = [:]
+    /// First and second moments with each parameter's step count.
+    let table = ParameterStateTable(buffers: 2)
 
     public init(lr: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
                 weightDecay: Float = 0, decoupled: Bool = false) throws {
@@ -158,7 +195,7 @@ public final class Adam: Optimizer {
         try OptimizerCheck.learningRate(learningRate, op)
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps, wd = weightDecay, decoupled = decoupled
         for (p, g) in try OptimizerCheck.updatable(parameters, op) {
-            let s = stateFor(p)
+            let s = table.state(for: p)
             s.steps += 1
             // Bias corrections in Double: 1 − β2ᵗ is tiny for small t.
             let t = Double(s.steps)
@@ -187,13 +224,5 @@ public final class Adam: Optimizer {
                 }
             }
         }
-    }
-
-    private func stateFor(_ p: Variable) -> ParameterState {
-        let key = ObjectIdentifier(p)
-        if let s = state[key], s.first.count == p.value.count { return s }
-        let s = ParameterState(p, buffers: 2)
-        state[key] = s
-        return s
     }
 }
