@@ -100,8 +100,12 @@ extension Session {
             guard let path = words.first, words.count == 1 else { throw fail(":load: give one file name, e.g. :load session.cnnsession") }
             let variables: [(String, Value)]
             do {
-                variables = try SessionFile.decode(try readBytes(expand(path)))
+                variables = try LoadProgressLine.run("loading " + (path as NSString).lastPathComponent, session: self) { progress in
+                    try SessionFile.decode(try FileReader.read(expand(path), progress: progress))
+                }
             } catch let e as SessionFile.Failure {
+                throw fail(":load: \(path): \(e)")
+            } catch let e as FileReader.Failure {
                 throw fail(":load: \(path): \(e)")
             }
             for (n, value) in variables { globals.define(n, value) }

@@ -204,6 +204,26 @@ struct LoadProgressTests {
         }
     }
 
+    @Test(":load of a session file shows the same line, cleared before its report; in a pipe only the report")
+    func sessionLoadShowsProgress() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/s.cnnsession"
+        let saver = Recording(live: false)
+        #expect(saver.run("big = rand(100, 120)") == nil)
+        _ = try saver.session.runMeta(":save \(path)")
+
+        let live = Recording(live: true)
+        _ = try live.session.runMeta(":load \(path)")
+        #expect(live.redraws.first?.hasPrefix("loading s.cnnsession 0.0/") == true, "\(live.text.debugDescription)")
+        #expect(live.text.contains(Self.clear + "loaded 1 variable: big from \(path)\n"), "\(live.text.debugDescription)")
+        #expect(live.session.globals.lookup("big") != nil)
+
+        let pipe = Recording(live: false)
+        _ = try pipe.session.runMeta(":load \(path)")
+        #expect(pipe.text == "loaded 1 variable: big from \(path)\n")
+    }
+
     @Test("sizes in decimal units chosen by the total; a long name shortened from the left to fit the width")
     func lineText() {
         #expect(LoadProgressLine.sizes(45_300_000, 46_800_000) == "45.3/46.8 MB")
