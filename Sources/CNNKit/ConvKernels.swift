@@ -3,11 +3,13 @@ import Synchronization
 
 // x: N×C×H×W, w: K×(C/groups)×R×S → N×K×P×Q, on validated sizes
 //
-// Four kernels, chosen by shape (`chosenAlgorithm`):
+// Five kernels, chosen by shape (`chosenAlgorithm`):
 // - direct (ConvDirect.swift): the input copied once into a padded, stride-phase-split layout, then a
 //   register-blocked SIMD16 kernel; the default, since it skips im2col's R·S/stride² copies. Its
 //   `directShifted` form copies S shifted planes per channel so that no output column is thrown
 //   away and results go straight into y.
+// - Winograd F(2×2, 3×3) (ConvWinograd.swift) for 3×3 at stride 1 with enough output tiles: 16
+//   multiply-adds per tile where the others spend 36, run by the direct kernel's register block.
 // - 1×1, stride 1, no padding: the input plane already IS the column matrix; one OpenBLAS GEMM per
 //   image and group on it directly (as fast as the direct kernel here, and BLAS-tuned for any size).
 // - im2col + SGEMM: per image and group, the (C/groups·R·S)×(P·Q) column matrix times the
@@ -22,7 +24,7 @@ import Synchronization
 
 /// The kernels that can compute a convolution.
 enum ConvAlgorithm: CaseIterable {
-    case automatic, gemm, direct, directShifted, depthwise
+    case automatic, gemm, direct, directShifted, winograd, depthwise
 }
 
 /// The sizes of one convolution, all checked by `ConvPlan` (or `im2col`) before any kernel runs.
@@ -68,6 +70,19 @@ struct ConvGeometry: Sendable {
         let shiftedCost = fma * Double(shifted.flatCount) + Double(shifted.bufferCount) / 16
             + (shifted.writesInPlace ? 0 : Double(k * colCols) / 16)
         let limit = Swift.max(16 * Double(c * h * w), Double(1 << 22))
+        // Winograd (3×3, stride 1): 16 instead of 36 multiply-adds per 2×2 tile, in whole chunks of 48
+        // tiles, plus its transforms (about 10 cycles per tile, channel and filter, measured on R3).
+        // Its transformed weights (16·K·C floats) are read for every chunk, so they must stay near
+        // the core, and a small image has too few chunks to share between workers (ResNet-18's last
+        // two stages, 14×14 and 7×7, ran slower with it).
+        // With fewer images than workers, the chunks of one image are shared out between barriers, and
+        // ResNet-18 at batch 1 ran no faster, sometimes slower: there the direct kernel splits filters.
+        let plan = WinogradPlan(self)
+        if isWinogradShape && 16 * k * c <= 1 << 19 && plan.tiles >= 4 * winogradChunk && n >= Engine.threads {
+            let chunks = Double((plan.tiles + winogradChunk - 1) / winogradChunk * winogradChunk)
+            let winogradCost = 16 * filters * Double(c) * chunks / 16 + 10 * Double(c + k) * Double(plan.tiles)
+            if winogradCost < Swift.min(phaseCost, shiftedCost) { return .winograd }
+        }
         if shiftedCost < phaseCost && Double(shifted.bufferCount) <= limit { return .directShifted }
         let wasteOK = phase.flatCount * 2 <= out.h * out.w * 3
         return wasteOK && Double(phase.bufferCount) <= limit ? .direct : .gemm
@@ -93,6 +108,7 @@ struct ConvGeometry: Sendable {
                         guard let xp = xb.baseAddress, let wp = wb.baseAddress else { return }
                         switch algorithm == .automatic ? chosenAlgorithm : algorithm {
                         case .depthwise where isDepthwise: depthwise(x: xp, w: wp, bias: b, y: y)
+                        case .winograd where isWinogradShape: winogradPath(x: xp, w: wp, bias: b, y: y)
                         case .direct: directPath(x: xp, w: wp, bias: b, y: y, shifted: false)
                         case .directShifted: directPath(x: xp, w: wp, bias: b, y: y, shifted: true)
                         default: gemmPath(x: xp, w: wp, bias: b, y: y)

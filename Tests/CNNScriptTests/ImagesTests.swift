@@ -7,19 +7,12 @@ import Testing
 /// grid written for 4-D tensors, and errors that name the function, the file and what was wrong.
 @Suite("Language: images")
 struct ImagesTests {
-    /// A fresh directory for one test's files.
-    static func scratch() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-images-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.path
-    }
-
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/images/good").path
 
     @Test("save_image then load_image returns the picture for .png, .ppm and .pgm")
     func roundTrip() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-images").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = run("""
             x = floor(rand(1, 3, 5, 7, seed: 3) * 255) / 255
@@ -38,7 +31,7 @@ struct ImagesTests {
 
     @Test("a 4-D tensor is written as a labelled grid of the documented size")
     func grid() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-images").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = run("""
             save_image(randn(2, 3, 5, 5, seed: 1), "\(dir)/maps.png", rgb: false)
@@ -65,7 +58,7 @@ struct ImagesTests {
 
     @Test("errors name the function, the file or argument, and what was wrong")
     func errors() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-images").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let notImage = "\(dir)/notes.png"
         try "hello".write(toFile: notImage, atomically: true, encoding: .utf8)

@@ -37,12 +37,6 @@ struct LoadProgressTests {
         var redraws: [String] { text.components(separatedBy: LoadProgressTests.clear).filter { !$0.isEmpty } }
     }
 
-    static func scratch() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-loadprog-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.path
-    }
-
     /// `a/b kB` as the line shows it, formatted here independently.
     static func kB(_ done: Int, _ total: Int) -> String {
         String(format: "%.1f/%.1f kB", Double(done) / 1000, Double(total) / 1000)
@@ -50,7 +44,7 @@ struct LoadProgressTests {
 
     @Test("a live terminal: one line per chunk, its counts rising to the size, then cleared; the value loads intact")
     func liveLoadRedrawsThenClears() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-loadprog").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let expected = try Tensor(shape: [100, 120], scalars: (0..<12_000).map { Float($0 % 97) * 0.25 - 3 })
         let path = dir + "/w.npy"
@@ -75,7 +69,7 @@ struct LoadProgressTests {
 
     @Test("pipes and files: nothing extra, however large the file; a small file on a terminal: nothing either")
     func quietUnlessLiveAndLarge() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-loadprog").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pipe = Recording(live: false)
         #expect(pipe.run("save(rand(50, 50, seed:1), \"\(dir)/a.npy\"); x = load(\"\(dir)/a.npy\")\nprint(shape(x))") == nil)
@@ -89,7 +83,7 @@ struct LoadProgressTests {
 
     @Test("every loading builtin shows the line and clears it: safetensors, onnx, images, load_weights, mnist")
     func everyLoaderShowsIt() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-loadprog").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let setup = Recording(live: false)
         #expect(setup.run("""
@@ -119,7 +113,7 @@ struct LoadProgressTests {
 
     @Test("mnist(dir): the four files as one line, their sizes summed")
     func dataSetLine() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-loadprog").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func idx(_ shape: [Int], _ payload: [UInt8]) -> [UInt8] {
             var bytes: [UInt8] = [0, 0, 0x08, UInt8(shape.count)]
@@ -151,7 +145,7 @@ struct LoadProgressTests {
 
     @Test("a file that fails to parse clears the line and gives the usual error")
     func parseFailureClears() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-loadprog").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data((0..<20_000).map { UInt8($0 % 256) }).write(to: URL(fileURLWithPath: dir + "/bad.npy"))
         let source = "x = load(\"\(dir)/bad.npy\")"
@@ -175,7 +169,7 @@ struct LoadProgressTests {
 
     @Test("Ctrl-C during a load stops it with the usual cancellation, clears the line and assigns nothing")
     func cancelMidLoad() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-loadprog").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let setup = Recording(live: false)
         #expect(setup.run("save(rand(100, 100, seed:3), \"\(dir)/a.npy\")") == nil)
@@ -206,7 +200,7 @@ struct LoadProgressTests {
 
     @Test(":load of a session file shows the same line, cleared before its report; in a pipe only the report")
     func sessionLoadShowsProgress() throws {
-        let dir = try Self.scratch()
+        let dir = try makeScratchDirectory("cnns-loadprog").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/s.cnnsession"
         let saver = Recording(live: false)

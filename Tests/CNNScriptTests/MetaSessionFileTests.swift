@@ -7,12 +7,6 @@ import Testing
 /// with a message before anything is defined.
 @Suite("meta-commands: session files")
 struct MetaSessionFileTests {
-    private func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-meta-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     private func session() -> Session { Session(output: { _ in }) }
 
     /// A session file from a manifest's JSON text and a data section.
@@ -29,7 +23,7 @@ struct MetaSessionFileTests {
 
     @Test("save then load restores tensors bit for bit, gradients flags, numbers (nan, inf), strings, bools, lists")
     func roundTrip() throws {
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-meta")
         defer { try? FileManager.default.removeItem(at: dir) }
         var generator = SystemRandomNumberGenerator()
         for trial in 0..<5 {
@@ -75,7 +69,7 @@ struct MetaSessionFileTests {
 
     @Test(":save FILE NAMES saves only those; models and functions are refused by name; nothing is written then")
     func selectionAndRefusals() throws {
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-meta")
         defer { try? FileManager.default.removeItem(at: dir) }
         let s = session()
         try s.run("x = [1, 2]; net = Sequential(Dense(2, 2)); f = fn(a) { a };", file: "<stdin>")
@@ -116,7 +110,7 @@ struct MetaSessionFileTests {
         ("magic", "NOTSESS1\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}{}", "not a cnns session file"),
     ])
     func malformedText(_ label: String, _ content: String, _ reason: String) throws {
-        try expectRefused(Array(content.utf8), reason, label)
+        try expectSessionFileRefused(Array(content.utf8), reason, label)
     }
 
     @Test("malformed manifests and data are refused before any tensor is made")
@@ -145,25 +139,9 @@ struct MetaSessionFileTests {
             ("overlap", file(manifest(#"["a", \#(tensor)], ["b", \#(tensor)]"#), data: eight), "overlaps"),
             ("too deep", file(manifest(deep)), "nests lists"),
         ]
-        for (label, bytes, reason) in cases { try expectRefused(bytes, reason, label) }
+        for (label, bytes, reason) in cases { try expectSessionFileRefused(bytes, reason, label) }
     }
 
-    private func expectRefused(_ bytes: [UInt8], _ reason: String, _ label: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let dir = try scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("bad.cnnsession")
-        try Data(bytes).write(to: path)
-        let s = session()
-        do {
-            _ = try s.runMeta(":load \(path.path)")
-            Issue.record("\(label): loaded a malformed file", sourceLocation: sourceLocation)
-        } catch let e as ScriptError {
-            #expect(e.message.hasPrefix(":load: ") && e.message.contains(reason), "\(label): \(e.message)",
-                    sourceLocation: sourceLocation)
-        }
-        #expect(s.globals.allNames.isEmpty, "\(label): nothing may be defined", sourceLocation: sourceLocation)
-    }
 }
 
 @Suite("statement splitting")

@@ -8,12 +8,6 @@ import Testing
 /// refused with a reason before anything is defined.
 @Suite("meta-commands: session files with optimizers")
 struct MetaSessionOptimizerTests {
-    private func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-opt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// A tiny conv net (BatchNorm included, so its running statistics travel too) and 8 samples.
     private let setup = """
         m = Sequential(Conv(1, 2, 3, pad:1), BatchNorm(2), ReLU(), Flatten(), Dense(32, 3))
@@ -56,7 +50,7 @@ struct MetaSessionOptimizerTests {
         "AdamW(lr:0.02, beta1:0.8, decay:0.05)",
     ])
     func continuation(_ constructor: String) throws {
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-opt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("run.cnnsession").path
 
@@ -91,7 +85,7 @@ struct MetaSessionOptimizerTests {
 
     @Test("a param() tensor stepped by hand keeps its optimizer state across :save / :load")
     func bareTensor() throws {
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-opt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("w.cnnsession").path
         let steps = "for i in range(3) { zero_grad(w); backward(sum(w * w * w)); step(opt, w) }"
@@ -116,7 +110,7 @@ struct MetaSessionOptimizerTests {
 
     @Test("settings round-trip: a changed opt.lr, momentum, nesterov, decay, betas, eps, AdamW's decoupling")
     func hyperparameters() throws {
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-opt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("h.cnnsession").path
         let s = CapturingSession()
@@ -153,7 +147,7 @@ struct MetaSessionOptimizerTests {
 
     @Test("an optimizer that has not stepped yet continues like one that never stopped")
     func notStepped() throws {
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-opt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("n.cnnsession").path
         let straight = CapturingSession(seed: 2)
@@ -169,7 +163,7 @@ struct MetaSessionOptimizerTests {
 
     @Test("state of parameters no saved variable owns is left out with a note; the rest is kept")
     func unsavedOwners() throws {
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-opt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let s = CapturingSession(seed: 3)
         s.run(setup + """
@@ -260,7 +254,7 @@ struct MetaSessionOptimizerTests {
              ["opt", \(adam(#"{"owner": "w", "path": "", "steps": 7, "count": 2, "first": 16, "second": 24}"#))],
              ["w", {"kind": "tensor", "shape": [2], "offset": 0, "requires_grad": true}]]}
             """
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-opt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("ok.cnnsession")
         try Data(file(json, data: data)).write(to: path)
@@ -305,12 +299,12 @@ struct MetaSessionOptimizerTests {
             ("state without momentum", withTensor(sgd(entry, momentum: "0")), "SGD without momentum keeps no state"),
             ("twice", withTensor(adam(adamEntry + ", " + adamEntry)), "appears twice"),
         ]
-        for (label, bytes, reason) in cases { try expectRefused(bytes, reason, label) }
+        for (label, bytes, reason) in cases { try expectSessionFileRefused(bytes, reason, label) }
     }
 
     @Test("optimizer state naming a model parameter that the stored model lacks is refused")
     func modelPaths() throws {
-        let dir = try scratch()
+        let dir = try makeScratchDirectory("cnns-opt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let s = CapturingSession()
         s.run("m = Sequential(Dense(2, 2))\nopt = Adam(lr:0.1)\nzero_grad(m); backward(sum(m(ones(1, 2)))); step(opt, m)")
@@ -328,27 +322,11 @@ struct MetaSessionOptimizerTests {
             #expect(manifest.contains(from), "the saved manifest has \(from)")
             return file(manifest.replacingOccurrences(of: from, with: to), data: Array(bytes[(16 + Int(length))...]))
         }
-        try expectRefused(try edited(#""path":"0.weight""#, #""path":"0.kernel""#), "the state of 'm.0.kernel' names no parameter of model 'm'", "missing path")
-        try expectRefused(try edited(#""path":"0.weight""#, #""path":"""#), "names a model but no parameter path", "empty path")
+        try expectSessionFileRefused(try edited(#""path":"0.weight""#, #""path":"0.kernel""#), "the state of 'm.0.kernel' names no parameter of model 'm'", "missing path")
+        try expectSessionFileRefused(try edited(#""path":"0.weight""#, #""path":"""#), "names a model but no parameter path", "empty path")
         // The bias's buffers (2 values) come last in the data section: claiming 1 value overlaps nothing.
-        try expectRefused(try edited(#""count":2,"#, #""count":1,"#),
+        try expectSessionFileRefused(try edited(#""count":2,"#, #""count":1,"#),
                           "has 1 value per buffer but the parameter is 2 (2 values)", "count against the model")
     }
 
-    private func expectRefused(_ bytes: [UInt8], _ reason: String, _ label: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let dir = try scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("bad.cnnsession")
-        try Data(bytes).write(to: path)
-        let s = Session(output: { _ in })
-        do {
-            _ = try s.runMeta(":load \(path.path)")
-            Issue.record("\(label): loaded a malformed file", sourceLocation: sourceLocation)
-        } catch let e as ScriptError {
-            #expect(e.message.hasPrefix(":load: ") && e.message.contains(reason), "\(label): \(e.message)",
-                    sourceLocation: sourceLocation)
-        }
-        #expect(s.globals.allNames.isEmpty, "\(label): nothing may be defined", sourceLocation: sourceLocation)
-    }
 }

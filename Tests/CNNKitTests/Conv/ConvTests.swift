@@ -143,6 +143,29 @@ struct ConvTests {
         }
     }
 
+    @Test("Winograd F(2×2, 3×3): odd and even outputs, asymmetric padding, chunks across tile rows, any K")
+    func winograd() throws {
+        var rng = TestRNG(10)
+        // (n, c, k, h, w, top, left, bottom, right): chunks of 48 tiles starting mid-row (15×15 → 8 tiles
+        // a row), one tile column, 49 tiles (a one-tile chunk), K not a multiple of 8, 'same' padding.
+        for (n, c, k, h, w, top, left, bottom, right) in [(2, 3, 8, 15, 15, 1, 1, 1, 1), (1, 5, 13, 9, 2, 0, 1, 2, 0),
+                                                          (3, 2, 16, 16, 14, 1, 1, 1, 1), (1, 17, 9, 7, 31, 2, 0, 1, 3),
+                                                          (2, 4, 24, 3, 3, 0, 0, 0, 0), (1, 1, 1, 5, 8, 1, 1, 1, 1)] {
+            var p = ConvReference.Params()
+            (p.n, p.c, p.h, p.w, p.k, p.r, p.s) = (n, c, h, w, k, 3, 3)
+            p.pad = (top, left, bottom, right)
+            guard p.fits else { continue }
+            let x = rng.tensor([n, c, h, w]), wt = rng.tensor([k, c, 3, 3]), b = rng.tensor([k])
+            let plan = try ConvPlan(x: x, w: wt, bias: b, stride: Size2(1),
+                                    padding: .explicit(Padding2D(top: top, left: left, bottom: bottom, right: right)),
+                                    dilation: Size2(1), groups: 1)
+            #expect(plan.geometry.isWinogradShape)
+            let y = plan.geometry.run(x: x.scalars, w: wt.scalars, bias: b.scalars, algorithm: .winograd)
+            let expected = ConvReference.conv(x.scalars, wt.scalars, bias: b.scalars, p)
+            #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(p)")
+        }
+    }
+
     @Test("cases whose kernel does not fit throw instead of computing")
     func nonFittingThrow() {
         var rng = TestRNG(6)

@@ -1,5 +1,6 @@
 @testable import CNNScript
 import CNNKit
+import Foundation
 import Testing
 
 /// The result of running source through a fresh session: everything printed, and the error if any.
@@ -48,4 +49,30 @@ func echo(_ source: String, sourceLocation: SourceLocation = #_sourceLocation) -
     let r = run(source, echo: .last)
     if let e = r.error { Issue.record("unexpected error: \(e.rendered)", sourceLocation: sourceLocation) }
     return r.lines.joined(separator: "\n")
+}
+
+/// A new empty directory under the system's temporary one, named `prefix-UUID`; the caller removes it.
+func makeScratchDirectory(_ prefix: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// `:load` of a session file holding `bytes` fails with a `:load: …` message containing `reason`, and
+/// defines nothing.
+func expectSessionFileRefused(_ bytes: [UInt8], _ reason: String, _ label: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let dir = try makeScratchDirectory("cnns-refused")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("bad.cnnsession")
+    try Data(bytes).write(to: path)
+    let s = Session(output: { _ in })
+    do {
+        _ = try s.runMeta(":load \(path.path)")
+        Issue.record("\(label): loaded a malformed file", sourceLocation: sourceLocation)
+    } catch let e as ScriptError {
+        #expect(e.message.hasPrefix(":load: ") && e.message.contains(reason), "\(label): \(e.message)",
+                sourceLocation: sourceLocation)
+    }
+    #expect(s.globals.allNames.isEmpty, "\(label): nothing may be defined", sourceLocation: sourceLocation)
 }
