@@ -120,7 +120,7 @@ struct DirectConvLayout {
     func fill(_ buffer: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, channels: Range<Int>) {
         let g = geometry
         if shifted {
-            fillShifted(buffer, from: x, channels: channels)
+            fillShifted(buffer, from: x, channels: channels, rows: 0..<hph)
             return
         }
         let (sh, sw) = (g.stride.h, g.stride.w)
@@ -161,7 +161,8 @@ struct DirectConvLayout {
     /// q·sw + s·dw, q < Q. Strided rows are split into their column phases once (with the padding),
     /// then each plane row is one contiguous copy from its phase: a gather per plane would redo the
     /// split S times.
-    private func fillShifted(_ buffer: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, channels: Range<Int>) {
+    private func fillShifted(_ buffer: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, channels: Range<Int>,
+                             rows: Range<Int>) {
         let g = geometry
         let (sh, sw, dw) = (g.stride.h, g.stride.w, g.dilation.w), q = wph, plane = hph * wph
         let phaseLength = (g.w + g.pad.left + g.pad.right + sw - 1) / sw
@@ -171,7 +172,7 @@ struct DirectConvLayout {
             let src = x + c * g.h * g.w
             for (ai, a) in rowPhases.enumerated() {
                 let planes = buffer + c * channelStride + ai * g.kernel.w * plane
-                for i in 0..<hph {
+                for i in rows {
                     let iy = i * sh + a - g.pad.top
                     guard iy >= 0 && iy < g.h else {
                         for s in 0..<g.kernel.w { (planes + s * plane + i * q).update(repeating: 0, count: q) }
@@ -299,17 +300,39 @@ struct DirectConvLayout {
     }
 
     /// One whole image into y (K×P·Q) for `writesInPlace` layouts: the register blocks store straight into
-    /// y; a last part-block goes through `scratch` (scratchRows × 48 floats at least).
-    private func computeInPlace(filterBlocks: Range<Int>, buffer: UnsafePointer<Float>, packed: UnsafePointer<Float>,
-                                offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
-                                scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    /// y; a last part-block goes through `scratch` (scratchRows × 48 floats at least). With `fill`, the
+    /// buffer is filled from that image band by band just ahead of the blocks that read it: the shifted
+    /// planes (S copies of the input) can outgrow L2, and a band written just before it is read is
+    /// still there.
+    func computeInPlace(filterBlocks: Range<Int>, buffer: UnsafePointer<Float>,
+                        fill: (x: UnsafePointer<Float>, buffer: UnsafeMutablePointer<Float>)? = nil,
+                        packed: UnsafePointer<Float>, offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
+                        scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
         let g = geometry, cols = g.colCols
         let whole = cols / directBlockF, rest = cols % directBlockF
-        compute(buffer: buffer, packed: packed, offsets: offsets, blocks: 0..<whole,
-                filterBlocks: filterBlocks, scratch: y, ld: cols, baseBlock: 0)
-        if rest > 0 {
-            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: whole..<(whole + 1),
-                    filterBlocks: filterBlocks, scratch: scratch, ld: directBlockF, baseBlock: whole)
+        let total = whole + (rest > 0 ? 1 : 0)
+        // About 256 KiB of planes per band; below an output row, its taps read `halo` more plane rows.
+        let floatsPerRow = Swift.max(1, g.c * rowPhases.count * g.kernel.w * wph)
+        let bandBlocks = fill == nil ? total : Swift.max(1, 65_536 / floatsPerRow * wph / directBlockF)
+        let halo = (g.kernel.h - 1) * g.dilation.h / g.stride.h
+        var filledRows = 0, b0 = 0
+        while b0 < total {
+            let b1 = Swift.min(total, b0 + bandBlocks)
+            if let fill {
+                // The last band fills every row: its part-block may read past the last output row.
+                let needed = b1 == total ? hph : Swift.min(hph, (b1 * directBlockF - 1) / wph + halo + 1)
+                if needed > filledRows {
+                    fillShifted(fill.buffer, from: fill.x, channels: 0..<g.c, rows: filledRows..<needed)
+                    filledRows = needed
+                }
+            }
+            compute(buffer: buffer, packed: packed, offsets: offsets, blocks: b0..<Swift.min(b1, whole),
+                    filterBlocks: filterBlocks, scratch: y, ld: cols, baseBlock: 0)
+            if b1 > whole {
+                compute(buffer: buffer, packed: packed, offsets: offsets, blocks: whole..<(whole + 1),
+                        filterBlocks: filterBlocks, scratch: scratch, ld: directBlockF, baseBlock: whole)
+            }
+            b0 = b1
         }
         for group in 0..<g.groups {
             let first = group * g.filtersPerGroup
@@ -525,6 +548,12 @@ extension ConvGeometry {
                         defer { buffer.deallocate(); scratch.deallocate() }
                         (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
                         while let image = images.claim() {
+                            if layout.writesInPlace {
+                                layout.computeInPlace(filterBlocks: 0..<layout.kBlocks, buffer: buffer,
+                                                      fill: (x + image * imageIn, buffer), packed: wp, offsets: op,
+                                                      bias: bias, scratch: scratch, y: y + image * imageOut)
+                                continue
+                            }
                             let source: UnsafePointer<Float>
                             if readsInPlace(image: image, layout: layout) {
                                 source = x + image * imageIn

@@ -131,7 +131,9 @@ struct ConvTests {
         // 20 filters: the scratch path.
         for (n, c, k, groups, hw, kernel, withBias) in [(3, 1, 16, 1, 28, 5, true), (1, 1, 32, 1, 28, 5, false),
                                                         (2, 4, 16, 2, 28, 5, true), (1, 2, 24, 1, 14, 3, true),
-                                                        (2, 1, 20, 1, 28, 5, true), (2, 3, 16, 1, 13, 3, true), (1, 2, 8, 2, 9, 4, false)] {
+                                                        (2, 1, 20, 1, 28, 5, true), (2, 3, 16, 1, 13, 3, true), (1, 2, 8, 2, 9, 4, false),
+                                                        // 64 channels: the planes are filled in several bands.
+                                                        (2, 64, 8, 1, 24, 3, true)] {
             var p = ConvReference.Params()
             (p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.groups) = (n, c, hw, hw, k, kernel, kernel, groups)
             let x = rng.tensor([n, c, hw, hw]), w = rng.tensor([k, c / groups, kernel, kernel])
