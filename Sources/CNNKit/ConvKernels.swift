@@ -229,15 +229,6 @@ func addBias(_ y: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, row
     }
 }
 
-/// Runs `body` with OpenBLAS limited to one thread, for GEMMs issued from several workers at once
-/// (two levels of threading would oversubscribe the cores); restores `Engine.threads` after.
-@inlinable
-func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
-    openblas_set_num_threads(1)
-    defer { openblas_set_num_threads(Int32(Engine.threads)) }
-    return body()
-}
-
 /// Calls `body` with a pointer to `array`'s storage, or nil when there is no array.
 @inlinable
 func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {

@@ -2,8 +2,8 @@ import CBLAS
 import Dispatch
 import Synchronization
 
-/// Engine-wide settings. `threads` splits work over cores, both in the engine's own loops and in
-/// OpenBLAS' GEMM; it defaults to every core the process may use.
+/// Engine-wide settings. `threads` splits work over cores, both in the engine's own loops and in GEMMs
+/// (BLAS.swift); it defaults to every core the process may use.
 public enum Engine {
     private static let threadCount = Atomic<Int>(max(1, Int(openblas_get_num_procs())))
     private static let cancelFlag = Atomic<Bool>(false)
@@ -13,7 +13,6 @@ public enum Engine {
         set {
             let n = max(1, newValue)
             threadCount.store(n, ordering: .relaxed)
-            openblas_set_num_threads(Int32(n))
         }
     }
 
