@@ -80,17 +80,27 @@ extension Session {
             }
         case "save":
             guard let path = words.first else { throw fail(":save: give a file name, e.g. :save session.cnnsession") }
-            let names = words.count > 1 ? Array(words.dropFirst()) : globals.allNames
+            // Named variables must all be saved; the whole session skips what files cannot hold (a data
+            // set, a function), saying so, rather than refusing to save the rest.
+            let named = words.count > 1
             var variables: [(String, Value)] = []
-            for n in names {
+            var skipped: [String] = []
+            for n in named ? Array(words.dropFirst()) : globals.allNames {
                 guard let value = globals.lookup(n) else { throw fail(":save: no variable named '\(n)'") }
+                if !named && !SessionFile.isStorable(value) {
+                    skipped.append("\(n) (\(value.typeName))")
+                    continue
+                }
                 variables.append((n, value))
             }
-            let notes: [String]
+            var notes: [String] = []
+            if !skipped.isEmpty {
+                notes.append("not saved: \(skipped.joined(separator: ", ")); session files hold models, optimizers, tensors, numbers, strings, bools and lists")
+            }
             do {
                 let encoded = try SessionFile.encode(variables)
                 try SessionFile.writeAtomically(encoded.bytes, to: expand(path))
-                notes = encoded.notes
+                notes += encoded.notes
             } catch let e as SessionFile.Failure {
                 throw fail(":save: \(e)")
             }
@@ -106,7 +116,7 @@ extension Session {
             } catch let e as SessionFile.Failure {
                 throw fail(":load: \(path): \(e)")
             } catch let e as FileReader.Failure {
-                throw fail(":load: \(path): \(e)")
+                throw fail(":load: \(e)")
             }
             for (n, value) in variables { globals.define(n, value) }
             let listed = variables.map(\.0).joined(separator: ", ")

@@ -58,6 +58,17 @@ enum SessionFile {
         return (bytes, notes)
     }
 
+    /// Whether a value is of a kind session files hold (a model or optimizer may still fail to encode,
+    /// with its own reason). Functions, data sets, histories and schedules are not.
+    static func isStorable(_ value: Value) -> Bool {
+        switch value {
+        case .function: return false
+        case .object(let o): return o is ModelObject || o is OptimizerObject
+        case .list(let items): return items.allSatisfy(isStorable)
+        default: return true
+        }
+    }
+
     private static func manifestValue(_ value: Value, name: String, owners: ParameterOwners,
                                       data: inout [UInt8], notes: inout [String]) throws -> Any {
         switch value {

@@ -67,7 +67,7 @@ struct MetaSessionFileTests {
         }
     }
 
-    @Test(":save FILE NAMES saves only those; models and functions are refused by name; nothing is written then")
+    @Test(":save FILE NAMES saves only those, and refuses a function by name, writing nothing; the whole session skips it with a note")
     func selectionAndRefusals() throws {
         let dir = try makeScratchDirectory("cnns-meta")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -79,14 +79,26 @@ struct MetaSessionFileTests {
         _ = try loaded.runMeta(":load \(path)")
         #expect(loaded.globals.allNames == ["x"])
 
-        let whole = dir.appendingPathComponent("whole.cnnsession").path
+        let refused = dir.appendingPathComponent("refused.cnnsession").path
         do {
-            _ = try s.runMeta(":save \(whole)")
-            Issue.record("a session with a function and a model must not save silently")
+            _ = try s.runMeta(":save \(refused) x f")
+            Issue.record("a function named in :save must be refused")
         } catch let e as ScriptError {
             #expect(e.message.contains("cannot be saved") && e.message.contains("'f'"), "\(e.message)")
         }
-        #expect(!FileManager.default.fileExists(atPath: whole))
+        #expect(!FileManager.default.fileExists(atPath: refused))
+
+        // The whole session: what files hold is saved, the function is skipped and named.
+        let whole = dir.appendingPathComponent("whole.cnnsession").path
+        var said = ""
+        s.output = { said += $0 }
+        _ = try s.runMeta(":save \(whole)")
+        s.output = { _ in }
+        #expect(said.contains("saved 2 variables to \(whole)"), "\(said)")
+        #expect(said.contains("note: not saved: f (function); session files hold models"), "\(said)")
+        let all = session()
+        _ = try all.runMeta(":load \(whole)")
+        #expect(all.globals.allNames == ["net", "x"])
 
         // A model is stored with its architecture and weights, and comes back computing the same thing.
         let withModel = dir.appendingPathComponent("model.cnnsession").path
@@ -102,7 +114,13 @@ struct MetaSessionFileTests {
         #expect(!original.isEmpty && original == copy, "[\(original)] vs [\(copy)]")
         #expect(throws: ScriptError.self) { try s.runMeta(":save \(whole) missing_name") }
         #expect(throws: ScriptError.self) { try s.runMeta(":save /nonexistent-dir-\(UUID())/x.cnnsession x") }
-        #expect(throws: ScriptError.self) { try s.runMeta(":load /nonexistent-\(UUID()).cnnsession") }
+        let missing = "/nonexistent-\(UUID()).cnnsession"
+        do {
+            _ = try s.runMeta(":load \(missing)")
+            Issue.record(":load of a missing file must fail")
+        } catch let e as ScriptError {
+            #expect(e.message == ":load: \(missing): cannot read the file: No such file or directory", "\(e.message)")
+        }
     }
 
     @Test("malformed session files are refused with a reason, and define nothing", arguments: [
