@@ -168,6 +168,13 @@ struct DirectConvLayout {
         let phaseLength = (g.w + g.pad.left + g.pad.right + sw - 1) / sw
         let phases = UnsafeMutablePointer<Float>.allocate(capacity: sw * phaseLength)
         defer { phases.deallocate() }
+        // Column phase b holds padded columns b, b + sw, …: input column j·sw + b - left, inside 0..<W
+        // for j in the b-th range (worked out once: a division per row costs more than its copy).
+        let inside = (0..<sw).map { b -> Range<Int> in
+            let dx = b - g.pad.left
+            let jlo = min(phaseLength, max(0, ceilDiv(-dx, sw)))
+            return jlo..<max(jlo, min(phaseLength, ceilDiv(g.w - dx, sw)))
+        }
         for c in channels {
             let src = x + c * g.h * g.w
             for (ai, a) in rowPhases.enumerated() {
@@ -190,11 +197,9 @@ struct DirectConvLayout {
                         }
                         continue
                     }
-                    // Column phase b holds padded columns b, b + sw, …: input column j·sw + b - left.
                     for b in 0..<sw {
                         let row = phases + b * phaseLength, dx = b - g.pad.left
-                        let jlo = min(phaseLength, max(0, ceilDiv(-dx, sw)))
-                        let jhi = max(jlo, min(phaseLength, ceilDiv(g.w - dx, sw)))
+                        let (jlo, jhi) = (inside[b].lowerBound, inside[b].upperBound)
                         if jlo > 0 { row.update(repeating: 0, count: jlo) }
                         if sw == 2 {
                             deinterleaveEven(line + dx, into: row, jlo..<jhi)
@@ -394,8 +399,11 @@ struct DirectConvLayout {
     }
 }
 
-/// dst[j] = src[2·j] for j in `range`: 32 input floats → their 16 even ones per step, while the whole
-/// load stays before src[2·(range.upperBound - 1)], the last value the row may read.
+/// dst[j] = src[2·j] for j in `range`: 32 input floats → their 16 even ones per step, while every load
+/// stays within src[2·lowerBound ... 2·(upperBound - 1)], the values the row may read. The last part
+/// step is one whole step ending at the last value (its 32 floats start one early, so the wanted ones
+/// are the odd half), rewriting a few outputs with the same values: short rows (28 outputs at S2)
+/// would otherwise spend most of their time in a scalar tail.
 @inline(__always)
 func deinterleaveEven(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
     var j = range.lowerBound
@@ -403,6 +411,13 @@ func deinterleaveEven(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointe
         let v = UnsafeRawPointer(src + 2 * j).loadUnaligned(as: SIMD32<Float>.self)
         UnsafeMutableRawPointer(dst + j).storeBytes(of: v.evenHalf, as: SIMD16<Float>.self)
         j += 16
+    }
+    guard j < range.upperBound else { return }
+    let last = range.upperBound - 16
+    if last > range.lowerBound {
+        let v = UnsafeRawPointer(src + 2 * last - 1).loadUnaligned(as: SIMD32<Float>.self)
+        UnsafeMutableRawPointer(dst + last).storeBytes(of: v.oddHalf, as: SIMD16<Float>.self)
+        return
     }
     while j < range.upperBound { dst[j] = src[2 * j]; j += 1 }
 }

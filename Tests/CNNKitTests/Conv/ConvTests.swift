@@ -168,6 +168,24 @@ struct ConvTests {
         }
     }
 
+    @Test("deinterleaveEven: every length and start, the part step included, writes exactly the even values")
+    func deinterleave() {
+        for lower in 0..<3 {
+            for upper in lower...(lower + 70) {
+                let src = (0..<(2 * upper + 1)).map { Float($0) }
+                var dst = [Float](repeating: -1, count: upper + 1)
+                src.withUnsafeBufferPointer { s in
+                    dst.withUnsafeMutableBufferPointer { d in
+                        guard let sp = s.baseAddress, let dp = d.baseAddress else { return }
+                        deinterleaveEven(sp, into: dp, lower..<upper)
+                    }
+                }
+                let expected = (0...upper).map { $0 >= lower && $0 < upper ? Float(2 * $0) : -1 }
+                #expect(dst == expected, "\(lower)..<\(upper)")
+            }
+        }
+    }
+
     @Test("cases whose kernel does not fit throw instead of computing")
     func nonFittingThrow() {
         var rng = TestRNG(6)
