@@ -168,13 +168,7 @@ struct DirectConvLayout {
         let phaseLength = (g.w + g.pad.left + g.pad.right + sw - 1) / sw
         let phases = UnsafeMutablePointer<Float>.allocate(capacity: sw * phaseLength)
         defer { phases.deallocate() }
-        // Column phase b holds padded columns b, b + sw, …: input column j·sw + b - left, inside 0..<W
-        // for j in the b-th range (worked out once: a division per row costs more than its copy).
-        let inside = (0..<sw).map { b -> Range<Int> in
-            let dx = b - g.pad.left
-            let jlo = min(phaseLength, max(0, ceilDiv(-dx, sw)))
-            return jlo..<max(jlo, min(phaseLength, ceilDiv(g.w - dx, sw)))
-        }
+        let split = RowPhases(width: g.w, left: g.pad.left, stride: sw, length: phaseLength)
         for c in channels {
             let src = x + c * g.h * g.w
             for (ai, a) in rowPhases.enumerated() {
@@ -197,17 +191,7 @@ struct DirectConvLayout {
                         }
                         continue
                     }
-                    for b in 0..<sw {
-                        let row = phases + b * phaseLength, dx = b - g.pad.left
-                        let (jlo, jhi) = (inside[b].lowerBound, inside[b].upperBound)
-                        if jlo > 0 { row.update(repeating: 0, count: jlo) }
-                        if sw == 2 {
-                            deinterleaveEven(line + dx, into: row, jlo..<jhi)
-                        } else {
-                            for j in jlo..<jhi { row[j] = line[j * sw + dx] }
-                        }
-                        if jhi < phaseLength { (row + jhi).update(repeating: 0, count: phaseLength - jhi) }
-                    }
+                    split.split(line, into: phases)
                     for s in 0..<g.kernel.w {
                         let phase = phases + (s * dw % sw) * phaseLength + s * dw / sw
                         copyRow(phase, to: planes + s * plane + i * q, count: q, adding: nil)
@@ -395,6 +379,40 @@ struct DirectConvLayout {
                 }
             }
             baseBlock = keepFrom
+        }
+    }
+}
+
+/// One padded input row split into its column phases: phase b, column j holds padded column j·sw + b,
+/// which is input column j·sw + b - left, or 0 in the padding. Which j fall inside the input is
+/// worked out once (a division per row would cost more than the row's copy).
+struct RowPhases {
+    let stride: Int, left: Int, length: Int
+    /// For each phase b, the j whose column is inside the input row.
+    let inside: [Range<Int>]
+
+    init(width: Int, left: Int, stride: Int, length: Int) {
+        (self.stride, self.left, self.length) = (stride, left, length)
+        inside = (0..<stride).map { b in
+            let dx = b - left
+            let jlo = min(length, max(0, ceilDiv(-dx, stride)))
+            return jlo..<max(jlo, min(length, ceilDiv(width - dx, stride)))
+        }
+    }
+
+    /// Writes the `stride` phases of the input row at `line`, `length` floats each, one after another.
+    @inline(__always)
+    func split(_ line: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>) {
+        for b in 0..<stride {
+            let row = phases + b * length, dx = b - left
+            let (jlo, jhi) = (inside[b].lowerBound, inside[b].upperBound)
+            if jlo > 0 { row.update(repeating: 0, count: jlo) }
+            if stride == 2 {
+                deinterleaveEven(line + dx, into: row, jlo..<jhi)
+            } else {
+                for j in jlo..<jhi { row[j] = line[j * stride + dx] }
+            }
+            if jhi < length { (row + jhi).update(repeating: 0, count: length - jhi) }
         }
     }
 }

@@ -145,7 +145,8 @@ struct WinogradPlan {
     /// The padded input rows of channels `channels` (x is C×H×W), each split into its even and odd
     /// columns (padded column 2j + b is input column 2j + b - left), zeros in the padding.
     func splitRows(x: UnsafePointer<Float>, channels: Range<Int>, into rows: UnsafeMutablePointer<Float>) {
-        let (h, w, left, top) = (g.h, g.w, g.pad.left, g.pad.top)
+        let (h, w, top) = (g.h, g.w, g.pad.top)
+        let split = RowPhases(width: w, left: g.pad.left, stride: 2, length: phaseLength)
         for c in channels {
             let src = x + c * h * w
             for r in 0..<paddedRows {
@@ -155,15 +156,7 @@ struct WinogradPlan {
                     dst.update(repeating: 0, count: 2 * phaseLength)
                     continue
                 }
-                let line = src + iy * w
-                for b in 0..<2 {
-                    let half = dst + b * phaseLength, dx = b - left
-                    let jlo = Swift.min(phaseLength, Swift.max(0, ceilDiv(-dx, 2)))
-                    let jhi = Swift.max(jlo, Swift.min(phaseLength, ceilDiv(w - dx, 2)))
-                    if jlo > 0 { half.update(repeating: 0, count: jlo) }
-                    deinterleaveEven(line + dx, into: half, jlo..<jhi)
-                    if jhi < phaseLength { (half + jhi).update(repeating: 0, count: phaseLength - jhi) }
-                }
+                split.split(src + iy * w, into: dst)
             }
         }
     }
