@@ -26,7 +26,16 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         return
     }
-    // Blocks of whole 16-column (or row) panels, the larger side split.
+    sgemmPanels(workers: workers, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// `sgemm` over `workers` workers: blocks of whole 16-column (or row) panels, the larger side split,
+/// one single-threaded OpenBLAS call per block.
+@usableFromInline
+func sgemmPanels(workers: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                 c: UnsafeMutablePointer<Float>, ldc: Int) {
     let splitColumns = n >= m
     let panels = ((splitColumns ? n : m) + 15) / 16
     parallelFor(workers) { w in

@@ -17,15 +17,27 @@ struct BasicsGEMMSplitTests {
                 let a = (0..<((transA ? k : m) * lda)).map { _ in rng.float() }
                 let b = (0..<((transB ? n : k) * ldb)).map { _ in rng.float() }
                 let c0 = (0..<(m * ldc)).map { _ in rng.float() }
-                var c = c0
                 let (alpha, beta): (Float, Float) = (0.5, 2)
-                a.withUnsafeBufferPointer { ap in
-                    b.withUnsafeBufferPointer { bp in
-                        c.withUnsafeMutableBufferPointer { cp in
-                            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
-                                  b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
+                // The split itself, at 2 and 3 workers (whatever Engine.threads other tests set), then
+                // sgemm's own choice, each from the same C.
+                var results: [[Float]] = []
+                for workers in [2, 3, 0] {
+                    var c = c0
+                    a.withUnsafeBufferPointer { ap in
+                        b.withUnsafeBufferPointer { bp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                if workers > 0 {
+                                    sgemmPanels(workers: workers, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                                a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb, beta: beta,
+                                                c: cp.baseAddress!, ldc: ldc)
+                                } else {
+                                    sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
+                                          b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
+                                }
+                            }
                         }
                     }
+                    results.append(c)
                 }
                 var expected = c0
                 for i in 0..<m {
@@ -39,7 +51,9 @@ struct BasicsGEMMSplitTests {
                         expected[i * ldc + j] = alpha * sum + beta * c0[i * ldc + j]
                     }
                 }
-                #expect(closeness(c, expected, rtol: 1e-4, atol: 1e-4) <= 1, "\(m)×\(n)×\(k) transA \(transA) transB \(transB)")
+                for (c, label) in zip(results, ["2 workers", "3 workers", "sgemm"]) {
+                    #expect(closeness(c, expected, rtol: 1e-4, atol: 1e-4) <= 1, "\(label) \(m)×\(n)×\(k) transA \(transA) transB \(transB)")
+                }
             }
         }
     }

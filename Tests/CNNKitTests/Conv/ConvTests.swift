@@ -132,8 +132,9 @@ struct ConvTests {
         for (n, c, k, groups, hw, kernel, withBias) in [(3, 1, 16, 1, 28, 5, true), (1, 1, 32, 1, 28, 5, false),
                                                         (2, 4, 16, 2, 28, 5, true), (1, 2, 24, 1, 14, 3, true),
                                                         (2, 1, 20, 1, 28, 5, true), (2, 3, 16, 1, 13, 3, true), (1, 2, 8, 2, 9, 4, false),
-                                                        // 64 channels: the planes are filled in several bands.
-                                                        (2, 64, 8, 1, 24, 3, true)] {
+                                                        // 64 channels: the planes are filled in several bands; 4
+                                                        // images take the whole-image path on 2 or 4 cores.
+                                                        (2, 64, 8, 1, 24, 3, true), (4, 64, 8, 1, 24, 3, true)] {
             var p = ConvReference.Params()
             (p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.groups) = (n, c, hw, hw, k, kernel, kernel, groups)
             let x = rng.tensor([n, c, hw, hw]), w = rng.tensor([k, c / groups, kernel, kernel])
@@ -152,7 +153,9 @@ struct ConvTests {
         // a row), one tile column, 49 tiles (a one-tile chunk), K not a multiple of 8, 'same' padding.
         for (n, c, k, h, w, top, left, bottom, right) in [(2, 3, 8, 15, 15, 1, 1, 1, 1), (1, 5, 13, 9, 2, 0, 1, 2, 0),
                                                           (3, 2, 16, 16, 14, 1, 1, 1, 1), (1, 17, 9, 7, 31, 2, 0, 1, 3),
-                                                          (2, 4, 24, 3, 3, 0, 0, 0, 0), (1, 1, 1, 5, 8, 1, 1, 1, 1)] {
+                                                          (2, 4, 24, 3, 3, 0, 0, 0, 0), (1, 1, 1, 5, 8, 1, 1, 1, 1),
+                                                          // 4 images: one per worker on 2 or 4 cores.
+                                                          (4, 3, 16, 17, 19, 1, 1, 1, 1)] {
             var p = ConvReference.Params()
             (p.n, p.c, p.h, p.w, p.k, p.r, p.s) = (n, c, h, w, k, 3, 3)
             p.pad = (top, left, bottom, right)
