@@ -123,17 +123,13 @@ struct DirectConvLayout {
             fillShifted(buffer, from: x, channels: channels, rows: 0..<hph)
             return
         }
-        let (sh, sw) = (g.stride.h, g.stride.w)
-        let plane = hph * wph
+        let sh = g.stride.h, plane = hph * wph
+        let split = RowPhases(width: g.w, left: g.pad.left, stride: g.stride.w, length: wph)
         for c in channels {
             let src = x + c * g.h * g.w
             for (ai, a) in rowPhases.enumerated() {
                 for (bi, b) in colPhases.enumerated() {
                     let dst = buffer + c * channelStride + (ai * colPhases.count + bi) * plane
-                    // Phase column j is input column j·sw + b - left; those inside 0..<W are jlo..<jhi.
-                    let dx = b - g.pad.left
-                    let jlo = min(wph, max(0, ceilDiv(-dx, sw)))
-                    let jhi = max(jlo, min(wph, ceilDiv(g.w - dx, sw)))
                     for i in 0..<hph {
                         let row = dst + i * wph
                         let iy = i * sh + a - g.pad.top
@@ -141,16 +137,7 @@ struct DirectConvLayout {
                             row.update(repeating: 0, count: wph)
                             continue
                         }
-                        if jlo > 0 { row.update(repeating: 0, count: jlo) }
-                        let line = src + iy * g.w + dx
-                        if sw == 1 {
-                            (row + jlo).update(from: line + jlo, count: jhi - jlo)
-                        } else if sw == 2 {
-                            deinterleaveEven(line, into: row, jlo..<jhi)
-                        } else {
-                            for j in jlo..<jhi { row[j] = line[j * sw] }
-                        }
-                        if jhi < wph { (row + jhi).update(repeating: 0, count: wph - jhi) }
+                        split.phase(b, of: src + iy * g.w, into: row)
                     }
                 }
             }
@@ -403,17 +390,21 @@ struct RowPhases {
     /// Writes the `stride` phases of the input row at `line`, `length` floats each, one after another.
     @inline(__always)
     func split(_ line: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>) {
-        for b in 0..<stride {
-            let row = phases + b * length, dx = b - left
-            let (jlo, jhi) = (inside[b].lowerBound, inside[b].upperBound)
-            if jlo > 0 { row.update(repeating: 0, count: jlo) }
-            if stride == 2 {
-                deinterleaveEven(line + dx, into: row, jlo..<jhi)
-            } else {
-                for j in jlo..<jhi { row[j] = line[j * stride + dx] }
-            }
-            if jhi < length { (row + jhi).update(repeating: 0, count: length - jhi) }
+        for b in 0..<stride { phase(b, of: line, into: phases + b * length) }
+    }
+
+    /// Writes phase b of the input row at `line` (`length` floats) to `row`.
+    @inline(__always)
+    func phase(_ b: Int, of line: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
+        let dx = b - left
+        let (jlo, jhi) = (inside[b].lowerBound, inside[b].upperBound)
+        if jlo > 0 { row.update(repeating: 0, count: jlo) }
+        switch stride {
+        case 1: copyRow(line + dx + jlo, to: row + jlo, count: jhi - jlo, adding: nil)
+        case 2: deinterleaveEven(line + dx, into: row, jlo..<jhi)
+        default: for j in jlo..<jhi { row[j] = line[j * stride + dx] }
         }
+        if jhi < length { (row + jhi).update(repeating: 0, count: length - jhi) }
     }
 }
 
