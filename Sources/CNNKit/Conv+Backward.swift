@@ -1,6 +1,6 @@
 // dY: N×K×P×Q, x: N×C×H×W, w: K×(C/groups)×R×S → dX: N×C×H×W, dW: K×(C/groups)×R×S, dB: K
 //
-// Convolution's gradients through the forward pass's own machinery (OpenBLAS SGEMM and the forward
+// Convolution's gradients through the forward pass's own machinery (the engine's SGEMM and the forward
 // kernels), per group:
 //   dW_g += dY_g · im2col(x)_gᵀ    (K/groups)×(C/groups·R·S), accumulated over the images
 //   dX_g  = col2im(W_gᵀ · dY_g)    col2im (Col2im.swift) scatters columns back onto the pixels
@@ -105,7 +105,7 @@ extension ConvGeometry {
         let transposedColumns = Double(filtersPerGroup * kernel.h * kernel.w) * Double(h * self.w)
         guard transposedColumns <= Swift.max(4 * Double(colRows) * Double(colCols), Double(1 << 22)) else { return nil }
         return ConvGeometry(n: n, c: k, h: out.h, w: out.w, k: c, groups: groups, kernel: kernel, stride: Size2(1),
-                            dilation: dilation, pad: p, out: Size2(h, w))
+                            dilation: dilation, pad: p, out: Size2(h, w), kernels: kernels)
     }
 
     /// W (K×(C/groups)×R×S) → W' (C×(K/groups)×R×S) with `W'[g·C/groups + ci, kj, r, s] =
@@ -189,7 +189,7 @@ extension ConvGeometry {
                             (dyt + kk * width + image * cols).initialize(from: dy + ((first + image) * k + kk) * cols, count: cols)
                         }
                     }
-                    sgemm(transA: true, m: rows, n: width, k: k, a: w, b: dyt, c: col)
+                    sgemm(transA: true, m: rows, n: width, k: k, a: w, b: dyt, c: col, kernels: kernels)
                     for image in 0..<count {
                         for ch in 0..<c {
                             col2imChannel(col + ch * taps * width + image * cols, rowStride: width,
@@ -263,14 +263,14 @@ extension ConvGeometry {
                     }
                     b = UnsafePointer(col)
                 }
-                sgemm(transB: true, m: kg, n: rows, k: cols, a: dyg, b: b, beta: 1, c: dw + g * kg * rows)
+                sgemm(transB: true, m: kg, n: rows, k: cols, a: dyg, b: b, beta: 1, c: dw + g * kg * rows, kernels: kernels)
             }
             if let dx {
                 let dxg = dx + (image * c + g * cg) * plane
                 if isPointwise {
-                    sgemm(transA: true, m: rows, n: cols, k: kg, a: wg, b: dyg, c: dxg)
+                    sgemm(transA: true, m: rows, n: cols, k: kg, a: wg, b: dyg, c: dxg, kernels: kernels)
                 } else {
-                    sgemm(transA: true, m: rows, n: cols, k: kg, a: wg, b: dyg, c: col)
+                    sgemm(transA: true, m: rows, n: cols, k: kg, a: wg, b: dyg, c: col, kernels: kernels)
                     if splitCol2im {
                         parallelFor(cg, minChunk: minChunk) { ci in col2imChannel(col + ci * channelBlock, into: dxg + ci * plane) }
                     } else {
@@ -336,7 +336,7 @@ extension ConvGeometry {
         func rowGEMM(_ r: Int, group g: Int, shifted: UnsafePointer<Float>, dyw: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
             sgemm(transB: true, m: kg, n: sCount * cg, k: span, a: dyw + g * kg * rowLen, lda: rowLen,
                   b: shifted + g * sCount * cg * planeP + r * dilation.h * wp, ldb: planeP,
-                  beta: 1, c: acc + (r * k + g * kg) * sCount * cg, ldc: sCount * cg)
+                  beta: 1, c: acc + (r * k + g * kg) * sCount * cg, ldc: sCount * cg, kernels: kernels)
         }
         withSingleThreadedBLAS {
             if perImage {

@@ -1,8 +1,8 @@
 // x: N×C×H×W, w: K×(C/groups)×R×S → N×K×P×Q, computed directly (no im2col matrix)
 //
-// Why: im2col copies every input value R·S/stride² times and OpenBLAS then packs that copy once more;
+// Why: im2col copies every input value R·S/stride² times and the GEMM then packs that copy once more;
 // for strided and small-channel convolutions the copies cost as much as the arithmetic. Here the input
-// is copied once into a zero-padded, phase-split layout, and a register-blocked SIMD16 kernel reads
+// is copied once into a zero-padded, phase-split layout, and the kernel set's register block reads
 // it in place.
 //
 // The layout: split the padded input into stride phases, phase (a, b) holding padded rows a, a+sh, …
@@ -25,13 +25,10 @@
 // f = p·Q + q, which is y's own layout, so whole register blocks store straight into y. The price:
 // S copies of each input row (im2col makes R·S), small next to K·R·S multiply-adds per value.
 //
-// Register block: 8 output channels × 48 flat outputs (3 × SIMD16) = 24 accumulators; per tap 3 loads
-// and 8 broadcasts feed 24 FMAs, which keeps Zen 4's FMA pipes busy (AVX-512 under -target-cpu znver4).
+// Register block (the active kernel set's, `blockK` filters × `blockF` flat outputs): per tap, a few
+// vector loads of consecutive flat outputs and one broadcast per filter feed blockK · blockF / width
+// multiply-adds. AVX-512: 8 × 48; AVX2: 6 × 16 (CNNKernels, KernelSet.convRows/convColumns).
 
-/// Output channels per register block.
-let directBlockK = 8
-/// Flat output positions per register block: three SIMD16 vectors.
-let directBlockF = 48
 
 /// The phase-split layout and tap offsets of one direct convolution, per group.
 struct DirectConvLayout {
@@ -51,10 +48,13 @@ struct DirectConvLayout {
 
     /// Whether the buffer holds the shifted planes (see the file's header) rather than the phase planes.
     let shifted: Bool
+    /// The kernel set's register block: filters × flat outputs.
+    let blockK: Int, blockF: Int
 
     init(_ g: ConvGeometry, shifted: Bool = false) {
         geometry = g
         self.shifted = shifted
+        (blockK, blockF) = (g.blockK, g.blockF)
         let (sh, sw, dh, dw) = (g.stride.h, g.stride.w, g.dilation.h, g.dilation.w)
         rowPhases = Array(Set((0..<g.kernel.h).map { $0 * dh % sh })).sorted()
         if shifted {
@@ -113,7 +113,7 @@ struct DirectConvLayout {
 
     /// Flat outputs of one image, P rows of `pitch`, rounded up to whole register blocks.
     static func flatCount(_ g: ConvGeometry, pitch: Int) -> Int {
-        (g.out.h * pitch + directBlockF - 1) / directBlockF * directBlockF
+        (g.out.h * pitch + g.blockF - 1) / g.blockF * g.blockF
     }
 
     /// Fills channels `channels` of one image's buffer from its C×H×W input: padding zeros, phases split.
@@ -188,20 +188,20 @@ struct DirectConvLayout {
         }
     }
 
-    /// Packs the weights of every group into blocks of 8 output channels: [group][kblock][tap][8],
+    /// Packs the weights of every group into blocks of blockK output channels: [group][kblock][tap][blockK],
     /// zero rows past K/groups.
     func packWeights(_ w: UnsafePointer<Float>) -> [Float] {
         let g = geometry
         let taps = g.colRows, kg = g.filtersPerGroup
-        let blocks = (kg + directBlockK - 1) / directBlockK
-        var packed = [Float](repeating: 0, count: g.groups * blocks * taps * directBlockK)
+        let blocks = (kg + blockK - 1) / blockK
+        var packed = [Float](repeating: 0, count: g.groups * blocks * taps * blockK)
         packed.withUnsafeMutableBufferPointer { pb in
             guard let p = pb.baseAddress else { return }
             for grp in 0..<g.groups {
                 for k in 0..<kg {
                     let src = w + (grp * kg + k) * taps
-                    let dst = p + ((grp * blocks + k / directBlockK) * taps) * directBlockK + k % directBlockK
-                    for t in 0..<taps { dst[t * directBlockK] = src[t] }
+                    let dst = p + ((grp * blocks + k / blockK) * taps) * blockK + k % blockK
+                    for t in 0..<taps { dst[t * blockK] = src[t] }
                 }
             }
         }
@@ -214,11 +214,11 @@ struct DirectConvLayout {
         return max(1, 192 / perChannel) * perChannel
     }
 
-    /// Output rows of one image's flat scratch: every group's filters, padded to whole blocks of 8.
-    var scratchRows: Int { geometry.groups * kBlocks * directBlockK }
-    var kBlocks: Int { (geometry.filtersPerGroup + directBlockK - 1) / directBlockK }
+    /// Output rows of one image's flat scratch: every group's filters, padded to whole blocks of blockK.
+    var scratchRows: Int { geometry.groups * kBlocks * blockK }
+    var kBlocks: Int { (geometry.filtersPerGroup + blockK - 1) / blockK }
 
-    /// Computes flat blocks `blocks` (each `directBlockF` outputs) of every output channel of one
+    /// Computes flat blocks `blocks` (each `blockF` outputs) of every output channel of one
     /// image into `scratch` (scratchRows rows of `ld` floats holding the flat grid from block
     /// `baseBlock` on, thrown-away columns included). Register results go straight to memory;
     /// `compact` later keeps the real columns.
@@ -230,17 +230,16 @@ struct DirectConvLayout {
         for group in 0..<g.groups {
             let base = buffer + group * g.channelsPerGroup * channelStride
             for fb in blocks {
-                let f0 = fb * directBlockF
+                let f0 = fb * blockF
                 // Taps in chunks of whole channels, so that the input one chunk reads stays in L1 while
-                // every block of 8 filters passes over it (GEMM's k-blocking); later chunks accumulate.
+                // every block of filters passes over it (GEMM's k-blocking); later chunks accumulate.
                 var t0 = 0
                 while t0 < taps {
                     let t1 = min(taps, t0 + tapChunk)
                     for kb in filterBlocks {
                         let block = group * kBlocks + kb
-                        directKernel(base + f0, offsets + t0, t1 - t0, packed + (block * taps + t0) * directBlockK,
-                                     scratch + block * directBlockK * ld + (fb - baseBlock) * directBlockF, ld,
-                                     accumulate: t0 > 0)
+                        g.kernels.directBlock(base + f0, offsets + t0, t1 - t0, packed + (block * taps + t0) * blockK,
+                                              scratch + block * blockK * ld + (fb - baseBlock) * blockF, ld, t0 > 0)
                     }
                     t0 = t1
                 }
@@ -254,8 +253,8 @@ struct DirectConvLayout {
                  rows: Range<Int>, filterBlocks: Range<Int>, y: UnsafeMutablePointer<Float>) {
         let g = geometry
         let (p, q, kg) = (g.out.h, g.out.w, g.filtersPerGroup)
-        for k in 0..<g.k where filterBlocks.contains(k % kg / directBlockK) {
-            let src = scratch + ((k / kg) * kBlocks * directBlockK + k % kg) * ld - baseFlat
+        for k in 0..<g.k where filterBlocks.contains(k % kg / blockK) {
+            let src = scratch + ((k / kg) * kBlocks * blockK + k % kg) * ld - baseFlat
             let dst = y + k * p * q
             let b = bias?[k] ?? 0
             if wph == q {
@@ -270,13 +269,13 @@ struct DirectConvLayout {
     }
 
     /// Whether whole images can skip the scratch: the shifted layout's flat grid is y's own, and whole
-    /// blocks of 8 filters leave no padded filter row to land in y.
+    /// blocks of blockK filters leave no padded filter row to land in y.
     var writesInPlace: Bool {
-        shifted && geometry.filtersPerGroup % directBlockK == 0
+        shifted && geometry.filtersPerGroup % blockK == 0
     }
 
     /// One whole image into y (K×P·Q) for `writesInPlace` layouts: the register blocks store straight into
-    /// y; a last part-block goes through `scratch` (scratchRows × 48 floats at least). With `fill`, the
+    /// y; a last part-block goes through `scratch` (scratchRows × blockF floats at least). With `fill`, the
     /// buffer is filled from that image band by band just ahead of the blocks that read it: the shifted
     /// planes (S copies of the input) can outgrow L2, and a band written just before it is read is
     /// still there.
@@ -285,18 +284,18 @@ struct DirectConvLayout {
                         packed: UnsafePointer<Float>, offsets: UnsafePointer<Int>, bias: UnsafePointer<Float>?,
                         scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
         let g = geometry, cols = g.colCols
-        let whole = cols / directBlockF, rest = cols % directBlockF
+        let whole = cols / blockF, rest = cols % blockF
         let total = whole + (rest > 0 ? 1 : 0)
         // About 256 KiB of planes per band; below an output row, its taps read `halo` more plane rows.
         let floatsPerRow = Swift.max(1, g.c * rowPhases.count * g.kernel.w * wph)
-        let bandBlocks = fill == nil ? total : Swift.max(1, 65_536 / floatsPerRow * wph / directBlockF)
+        let bandBlocks = fill == nil ? total : Swift.max(1, 65_536 / floatsPerRow * wph / blockF)
         let halo = (g.kernel.h - 1) * g.dilation.h / g.stride.h
         var filledRows = 0, b0 = 0
         while b0 < total {
             let b1 = Swift.min(total, b0 + bandBlocks)
             if let fill {
                 // The last band fills every row: its part-block may read past the last output row.
-                let needed = b1 == total ? hph : Swift.min(hph, (b1 * directBlockF - 1) / wph + halo + 1)
+                let needed = b1 == total ? hph : Swift.min(hph, (b1 * blockF - 1) / wph + halo + 1)
                 if needed > filledRows {
                     fillShifted(fill.buffer, from: fill.x, channels: 0..<g.c, rows: filledRows..<needed)
                     filledRows = needed
@@ -306,17 +305,17 @@ struct DirectConvLayout {
                     filterBlocks: filterBlocks, scratch: y, ld: cols, baseBlock: 0)
             if b1 > whole {
                 compute(buffer: buffer, packed: packed, offsets: offsets, blocks: whole..<(whole + 1),
-                        filterBlocks: filterBlocks, scratch: scratch, ld: directBlockF, baseBlock: whole)
+                        filterBlocks: filterBlocks, scratch: scratch, ld: blockF, baseBlock: whole)
             }
             b0 = b1
         }
         for group in 0..<g.groups {
             let first = group * g.filtersPerGroup
-            for k in (first + filterBlocks.lowerBound * directBlockK)..<(first + filterBlocks.upperBound * directBlockK) {
+            for k in (first + filterBlocks.lowerBound * blockK)..<(first + filterBlocks.upperBound * blockK) {
                 let row = y + k * cols
                 if rest > 0 {
-                    // With whole blocks of 8 filters, scratch row k holds filter k.
-                    copyRow(scratch + k * directBlockF, to: row + whole * directBlockF, count: rest, adding: nil)
+                    // With whole blocks of filters, scratch row k holds filter k.
+                    copyRow(scratch + k * blockF, to: row + whole * blockF, count: rest, adding: nil)
                 }
                 if let bias { addBias(row, bias + k, rows: 1, cols: cols) }
             }
@@ -324,11 +323,11 @@ struct DirectConvLayout {
     }
 
     /// Blocks computed between two compactions: about 128 KiB of scratch, so it is still in cache.
-    var chunkBlocks: Int { max(1, 32_768 / (scratchRows * directBlockF)) }
+    var chunkBlocks: Int { max(1, 32_768 / (scratchRows * blockF)) }
     /// Floats per scratch row: a chunk plus the unfinished output row carried over from the last one.
-    var scratchWidth: Int { (chunkBlocks + (wph + directBlockF - 1) / directBlockF + 1) * directBlockF }
+    var scratchWidth: Int { (chunkBlocks + (wph + blockF - 1) / blockF + 1) * blockF }
 
-    /// Output rows `rows` of one image for the filter blocks `filterBlocks` (of 8, within each group):
+    /// Output rows `rows` of one image for the filter blocks `filterBlocks` (of blockK, within each group):
     /// the flat blocks covering them, in chunks; after each chunk the finished rows are copied out and
     /// the unfinished one moves to the front of the scratch (scratchRows × scratchWidth floats; only
     /// the rows of `filterBlocks` are touched, so workers with disjoint filter blocks can share it).
@@ -342,8 +341,8 @@ struct DirectConvLayout {
             return
         }
         let q = geometry.out.w, ld = scratchWidth
-        let endBlock = (rows.upperBound * wph + directBlockF - 1) / directBlockF
-        var baseBlock = rows.lowerBound * wph / directBlockF
+        let endBlock = (rows.upperBound * wph + blockF - 1) / blockF
+        var baseBlock = rows.lowerBound * wph / blockF
         var nextRow = rows.lowerBound
         var b = baseBlock
         while b < endBlock {
@@ -351,16 +350,16 @@ struct DirectConvLayout {
             compute(buffer: buffer, packed: packed, offsets: offsets, blocks: b..<e, filterBlocks: filterBlocks,
                     scratch: scratch, ld: ld, baseBlock: baseBlock)
             var done = nextRow
-            while done < rows.upperBound && done * wph + q <= e * directBlockF { done += 1 }
-            compact(scratch: scratch, ld: ld, baseFlat: baseBlock * directBlockF, bias: bias, rows: nextRow..<done,
+            while done < rows.upperBound && done * wph + q <= e * blockF { done += 1 }
+            compact(scratch: scratch, ld: ld, baseFlat: baseBlock * blockF, bias: bias, rows: nextRow..<done,
                     filterBlocks: filterBlocks, y: y)
             nextRow = done
             b = e
             // Keep the blocks of the unfinished row: move them to the front.
-            let keepFrom = max(baseBlock, min(e, nextRow * wph / directBlockF))
+            let keepFrom = max(baseBlock, min(e, nextRow * wph / blockF))
             if keepFrom > baseBlock && keepFrom < e {
-                let count = (e - keepFrom) * directBlockF, shift = (keepFrom - baseBlock) * directBlockF
-                for r in 0..<scratchRows where filterBlocks.contains(r % (kBlocks * directBlockK) / directBlockK) {
+                let count = (e - keepFrom) * blockF, shift = (keepFrom - baseBlock) * blockF
+                for r in 0..<scratchRows where filterBlocks.contains(r % (kBlocks * blockK) / blockK) {
                     let row = scratch + r * ld
                     row.update(from: row + shift, count: count)
                 }
@@ -458,95 +457,6 @@ func copyRow(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, c
         }
         while j < count { dst[j] = src[j]; j += 1 }
     }
-}
-
-/// The register block: tile[m·ld + 0..<48] = Σ_t w[t][m] · input[off(t) + 0..<48] for m in 0..<8.
-@inline(__always)
-func directKernel(_ input: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>, _ taps: Int,
-                  _ w: UnsafePointer<Float>, _ tile: UnsafeMutablePointer<Float>, _ ld: Int, accumulate: Bool) {
-    typealias V = SIMD16<Float>
-    var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
-    var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
-    var a40 = V(), a41 = V(), a42 = V(), a50 = V(), a51 = V(), a52 = V()
-    var a60 = V(), a61 = V(), a62 = V(), a70 = V(), a71 = V(), a72 = V()
-    let out = UnsafeMutableRawPointer(tile)
-    let r = ld * MemoryLayout<Float>.stride
-    if accumulate {
-        a00 = out.loadUnaligned(fromByteOffset: 0, as: V.self)
-        a01 = out.loadUnaligned(fromByteOffset: 64, as: V.self)
-        a02 = out.loadUnaligned(fromByteOffset: 128, as: V.self)
-        a10 = out.loadUnaligned(fromByteOffset: r, as: V.self)
-        a11 = out.loadUnaligned(fromByteOffset: r + 64, as: V.self)
-        a12 = out.loadUnaligned(fromByteOffset: r + 128, as: V.self)
-        a20 = out.loadUnaligned(fromByteOffset: 2 * r, as: V.self)
-        a21 = out.loadUnaligned(fromByteOffset: 2 * r + 64, as: V.self)
-        a22 = out.loadUnaligned(fromByteOffset: 2 * r + 128, as: V.self)
-        a30 = out.loadUnaligned(fromByteOffset: 3 * r, as: V.self)
-        a31 = out.loadUnaligned(fromByteOffset: 3 * r + 64, as: V.self)
-        a32 = out.loadUnaligned(fromByteOffset: 3 * r + 128, as: V.self)
-        a40 = out.loadUnaligned(fromByteOffset: 4 * r, as: V.self)
-        a41 = out.loadUnaligned(fromByteOffset: 4 * r + 64, as: V.self)
-        a42 = out.loadUnaligned(fromByteOffset: 4 * r + 128, as: V.self)
-        a50 = out.loadUnaligned(fromByteOffset: 5 * r, as: V.self)
-        a51 = out.loadUnaligned(fromByteOffset: 5 * r + 64, as: V.self)
-        a52 = out.loadUnaligned(fromByteOffset: 5 * r + 128, as: V.self)
-        a60 = out.loadUnaligned(fromByteOffset: 6 * r, as: V.self)
-        a61 = out.loadUnaligned(fromByteOffset: 6 * r + 64, as: V.self)
-        a62 = out.loadUnaligned(fromByteOffset: 6 * r + 128, as: V.self)
-        a70 = out.loadUnaligned(fromByteOffset: 7 * r, as: V.self)
-        a71 = out.loadUnaligned(fromByteOffset: 7 * r + 64, as: V.self)
-        a72 = out.loadUnaligned(fromByteOffset: 7 * r + 128, as: V.self)
-    }
-    let raw = UnsafeRawPointer(input)
-    var wt = w
-    for t in 0..<taps {
-        let src = raw + offsets[t] * MemoryLayout<Float>.stride
-        let i0 = src.loadUnaligned(as: V.self)
-        let i1 = src.loadUnaligned(fromByteOffset: 64, as: V.self)
-        let i2 = src.loadUnaligned(fromByteOffset: 128, as: V.self)
-        var b = wt[0]
-        a00.addProduct(b, i0); a01.addProduct(b, i1); a02.addProduct(b, i2)
-        b = wt[1]
-        a10.addProduct(b, i0); a11.addProduct(b, i1); a12.addProduct(b, i2)
-        b = wt[2]
-        a20.addProduct(b, i0); a21.addProduct(b, i1); a22.addProduct(b, i2)
-        b = wt[3]
-        a30.addProduct(b, i0); a31.addProduct(b, i1); a32.addProduct(b, i2)
-        b = wt[4]
-        a40.addProduct(b, i0); a41.addProduct(b, i1); a42.addProduct(b, i2)
-        b = wt[5]
-        a50.addProduct(b, i0); a51.addProduct(b, i1); a52.addProduct(b, i2)
-        b = wt[6]
-        a60.addProduct(b, i0); a61.addProduct(b, i1); a62.addProduct(b, i2)
-        b = wt[7]
-        a70.addProduct(b, i0); a71.addProduct(b, i1); a72.addProduct(b, i2)
-        wt += directBlockK
-    }
-    // Written out: a loop over a tuple array here would allocate on every block.
-    out.storeBytes(of: a00, toByteOffset: 0, as: V.self)
-    out.storeBytes(of: a01, toByteOffset: 64, as: V.self)
-    out.storeBytes(of: a02, toByteOffset: 128, as: V.self)
-    out.storeBytes(of: a10, toByteOffset: r, as: V.self)
-    out.storeBytes(of: a11, toByteOffset: r + 64, as: V.self)
-    out.storeBytes(of: a12, toByteOffset: r + 128, as: V.self)
-    out.storeBytes(of: a20, toByteOffset: 2 * r, as: V.self)
-    out.storeBytes(of: a21, toByteOffset: 2 * r + 64, as: V.self)
-    out.storeBytes(of: a22, toByteOffset: 2 * r + 128, as: V.self)
-    out.storeBytes(of: a30, toByteOffset: 3 * r, as: V.self)
-    out.storeBytes(of: a31, toByteOffset: 3 * r + 64, as: V.self)
-    out.storeBytes(of: a32, toByteOffset: 3 * r + 128, as: V.self)
-    out.storeBytes(of: a40, toByteOffset: 4 * r, as: V.self)
-    out.storeBytes(of: a41, toByteOffset: 4 * r + 64, as: V.self)
-    out.storeBytes(of: a42, toByteOffset: 4 * r + 128, as: V.self)
-    out.storeBytes(of: a50, toByteOffset: 5 * r, as: V.self)
-    out.storeBytes(of: a51, toByteOffset: 5 * r + 64, as: V.self)
-    out.storeBytes(of: a52, toByteOffset: 5 * r + 128, as: V.self)
-    out.storeBytes(of: a60, toByteOffset: 6 * r, as: V.self)
-    out.storeBytes(of: a61, toByteOffset: 6 * r + 64, as: V.self)
-    out.storeBytes(of: a62, toByteOffset: 6 * r + 128, as: V.self)
-    out.storeBytes(of: a70, toByteOffset: 7 * r, as: V.self)
-    out.storeBytes(of: a71, toByteOffset: 7 * r + 64, as: V.self)
-    out.storeBytes(of: a72, toByteOffset: 7 * r + 128, as: V.self)
 }
 
 extension ConvGeometry {

@@ -1,4 +1,4 @@
-import CBLAS
+import CNNKernels
 import Synchronization
 
 // x: N×C×H×W, w: K×(C/groups)×R×S → N×K×P×Q, on validated sizes
@@ -10,8 +10,8 @@ import Synchronization
 //   away and results go straight into y.
 // - Winograd F(2×2, 3×3) (ConvWinograd.swift) for 3×3 at stride 1 with enough output tiles: 16
 //   multiply-adds per tile where the others spend 36, run by the direct kernel's register block.
-// - 1×1, stride 1, no padding: the input plane already IS the column matrix; one OpenBLAS GEMM per
-//   image and group on it directly (as fast as the direct kernel here, and BLAS-tuned for any size).
+// - 1×1, stride 1, no padding: the input plane already IS the column matrix; one GEMM per
+//   image and group on it directly (its blocking suits any size).
 // - im2col + SGEMM: per image and group, the (C/groups·R·S)×(P·Q) column matrix times the
 //   (K/groups)×(C/groups·R·S) weight matrix; used when the direct kernel's flat grid would waste
 //   too much (a kernel nearly as wide as the input).
@@ -20,7 +20,7 @@ import Synchronization
 //
 // Threads (GEMM paths): with enough images each worker takes whole images and runs single-threaded
 // GEMMs (im2col and GEMM of one image stay in that core's cache, and nothing waits on a barrier);
-// otherwise images run one after another, im2col split over channels and OpenBLAS threading each GEMM.
+// otherwise images run one after another, im2col split over channels and sgemm splitting each GEMM.
 
 /// The kernels that can compute a convolution.
 enum ConvAlgorithm: CaseIterable {
@@ -34,6 +34,12 @@ struct ConvGeometry: Sendable {
     var kernel: Size2, stride: Size2, dilation: Size2
     var pad: Padding2D
     var out: Size2
+    /// The kernels the direct, Winograd and GEMM paths run (the active set when the geometry was made).
+    var kernels: KernelSet = Kernels.active
+
+    /// The direct kernel's register block: filters × flat outputs.
+    var blockK: Int { kernels.convRows }
+    var blockF: Int { kernels.convColumns }
 
     var channelsPerGroup: Int { c / groups }
     var filtersPerGroup: Int { k / groups }
@@ -53,34 +59,37 @@ struct ConvGeometry: Sendable {
         if isDepthwise { return .depthwise }
         if isPointwise { return .gemm }
         #if DEBUG
-        // Unoptimised SIMD16 code runs hundreds of times slower than OpenBLAS; debug builds (and the
-        // tests of everything built on conv) take the GEMM path. Conv's own tests force each kernel.
+        // The direct and Winograd layouts are built by CNNKit's own loops, unoptimised in a debug build and
+        // many times slower there than the GEMM (whose kernel module is optimised in every build); debug
+        // builds (and the tests of everything built on conv) take the GEMM path. Conv's own tests force
+        // each kernel.
         return .gemm
         #else
         // The phase layout computes Wph - Q thrown-away columns per output row, plus the last block, and
         // copies its results out of a scratch; the shifted layout throws nothing away and writes y in
-        // place (with whole blocks of 8 filters) but copies each input row S times. Costs in vector
-        // operations per image: an FMA per tap, filter and 16 flat outputs; a copy per 16 values. Either
+        // place (with whole blocks of filters) but copies each input row S times. Costs in vector
+        // operations per image: an FMA per tap, filter and vector of flat outputs; a copy per vector. Either
         // buffer could grow far past input and output with huge paddings and dilations (the kernel
         // still fitting): then im2col + SGEMM, whose matrix does not.
-        let filters = Double((filtersPerGroup + directBlockK - 1) / directBlockK * directBlockK * groups)
-        let fma = filters * Double(colRows) / 16
+        let filters = Double((filtersPerGroup + blockK - 1) / blockK * blockK * groups)
+        let width = Double(kernels.vectorWidth)
+        let fma = filters * Double(colRows) / width
         let phase = DirectConvLayout(self, shifted: false), shifted = DirectConvLayout(self, shifted: true)
-        let phaseCost = fma * Double(phase.flatCount) + Double(phase.bufferCount + k * colCols) / 16
-        let shiftedCost = fma * Double(shifted.flatCount) + Double(shifted.bufferCount) / 16
-            + (shifted.writesInPlace ? 0 : Double(k * colCols) / 16)
+        let phaseCost = fma * Double(phase.flatCount) + Double(phase.bufferCount + k * colCols) / width
+        let shiftedCost = fma * Double(shifted.flatCount) + Double(shifted.bufferCount) / width
+            + (shifted.writesInPlace ? 0 : Double(k * colCols) / width)
         let limit = Swift.max(16 * Double(c * h * w), Double(1 << 22))
-        // Winograd (3×3, stride 1): 16 instead of 36 multiply-adds per 2×2 tile, in whole chunks of 48
-        // tiles, plus its transforms (about 10 cycles per tile, channel and filter, measured on R3).
+        // Winograd (3×3, stride 1): 16 instead of 36 multiply-adds per 2×2 tile, in whole chunks of one
+        // register block's columns of tiles, plus its transforms (about 10 cycles per tile, channel and filter, measured on R3).
         // Its transformed weights (16·K·C floats) are read for every chunk, so they must stay near
         // the core, and a small image has too few chunks to share between workers (ResNet-18's last
         // two stages, 14×14 and 7×7, ran slower with it).
         // With fewer images than workers, the chunks of one image are shared out between barriers, and
         // ResNet-18 at batch 1 ran no faster, sometimes slower: there the direct kernel splits filters.
         let plan = WinogradPlan(self)
-        if isWinogradShape && 16 * k * c <= 1 << 19 && plan.tiles >= 4 * winogradChunk && n >= Engine.threads {
-            let chunks = Double((plan.tiles + winogradChunk - 1) / winogradChunk * winogradChunk)
-            let winogradCost = 16 * filters * Double(c) * chunks / 16 + 10 * Double(c + k) * Double(plan.tiles)
+        if isWinogradShape && 16 * k * c <= 1 << 19 && plan.tiles >= 4 * plan.chunk && n >= Engine.threads {
+            let chunks = Double((plan.tiles + plan.chunk - 1) / plan.chunk * plan.chunk)
+            let winogradCost = 16 * filters * Double(c) * chunks / width + 10 * Double(c + k) * Double(plan.tiles)
             if winogradCost < Swift.min(phaseCost, shiftedCost) { return .winograd }
         }
         if shiftedCost < phaseCost && Double(shifted.bufferCount) <= limit { return .directShifted }
@@ -177,8 +186,8 @@ struct ConvGeometry: Sendable {
                 b = UnsafePointer(col)
             }
             let yout = y + (image * k + g * kg) * cols
-            sgemm(m: kg, n: cols, k: rows, a: w + g * kg * rows, b: b, c: yout)
-            if let bias { addBias(yout, bias + g * kg, rows: kg, cols: cols) }
+            sgemm(m: kg, n: cols, k: rows, a: w + g * kg * rows, b: b, c: yout, bias: bias.map { $0 + g * kg },
+                  kernels: kernels)
         }
     }
 

@@ -8,15 +8,12 @@
 // The transforms are adds and halvings only, so the rounding error stays that of a sum of a few
 // hundred products (the tests hold it to the same tolerance as the other kernels).
 //
-// Work is split into chunks of 48 tiles (one register block) taken in row-major tile order across
+// Work is split into chunks of tiles (one register block's columns) taken in row-major tile order across
 // tile rows, one at a time by whichever worker asks next; a chunk's input rows are split into even
 // and odd columns with their padding first, so that 16 tiles' column j of d is one vector load.
 //
 //     G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
 //     Aᵀ = [1 1 1 0; 0 1 -1 -1]
-
-/// Tiles per chunk: one register block of the direct kernel.
-let winogradChunk = directBlockF
 
 extension ConvGeometry {
     /// 3×3, stride 1, dilation 1, one group, and enough channels and filters that the transforms
@@ -29,7 +26,7 @@ extension ConvGeometry {
                       y: UnsafeMutablePointer<Float>) {
         let plan = WinogradPlan(self)
         let u = plan.transformWeights(w)
-        let chunks = (plan.tiles + winogradChunk - 1) / winogradChunk
+        let chunks = (plan.tiles + plan.chunk - 1) / plan.chunk
         let threads = Engine.threads
         let imageIn = c * h * self.w, imageOut = k * out.h * out.w
         u.withUnsafeBufferPointer { ub in
@@ -82,8 +79,10 @@ struct WinogradPlan {
     /// Floats between channels (and ξ planes) in V and M: a chunk plus the slack a 16-tile group may
     /// write or read past its last tile.
     let pitch: Int
-    /// Filters rounded up to whole blocks of 8.
+    /// Filters rounded up to whole register blocks, of `blockK`.
     let kBlocks: Int
+    /// Tiles per chunk (the register block's columns) and filters per register block.
+    let chunk: Int, blockK: Int
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -94,21 +93,22 @@ struct WinogradPlan {
         phaseLength = tileCols + 17
         paddedRows = 2 * tileRows + 2
         rowFloats = paddedRows * 2 * phaseLength
-        pitch = winogradChunk + 16
-        kBlocks = (g.k + directBlockK - 1) / directBlockK
+        (chunk, blockK) = (g.blockF, g.blockK)
+        pitch = chunk + 16
+        kBlocks = (g.k + blockK - 1) / blockK
     }
 
-    /// U = G g Gᵀ for every filter and channel, packed for the register kernel: [ξ][k block][c][8].
+    /// U = G g Gᵀ for every filter and channel, packed for the register kernel: [ξ][k block][c][blockK].
     func transformWeights(_ w: UnsafePointer<Float>) -> [Float] {
         let (kc, cc) = (g.k, g.c)
-        var u = [Float](repeating: 0, count: 16 * kBlocks * cc * directBlockK)
+        var u = [Float](repeating: 0, count: 16 * kBlocks * cc * blockK)
         u.withUnsafeMutableBufferPointer { ub in
             guard let up = ub.baseAddress else { return }
             for k in 0..<kc {
                 for c in 0..<cc {
                     let f = w + (k * cc + c) * 9
-                    let dst = up + (k / directBlockK * cc + c) * directBlockK + k % directBlockK
-                    let xiStride = kBlocks * cc * directBlockK
+                    let dst = up + (k / blockK * cc + c) * blockK + k % blockK
+                    let xiStride = kBlocks * cc * blockK
                     // Row i of G g (a combination of the filter's rows), then that row times Gᵀ.
                     for i in 0..<4 {
                         let (a, b, d): (Float, Float, Float)
@@ -131,12 +131,12 @@ struct WinogradPlan {
         return u
     }
 
-    /// Chunk `chunk` (tiles 48·chunk ..< 48·(chunk + 1), row-major over the tile grid) of one image
+    /// Chunk `index` (tiles chunk·index ..< chunk·(index + 1), row-major over the tile grid) of one image
     /// whose rows `splitRows` wrote; y is K×P×Q.
-    func run(_ chunk: Int, rows: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    func run(_ index: Int, rows: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
              y: UnsafeMutablePointer<Float>, scratch: WinogradScratch) {
-        let first = chunk * winogradChunk
-        let tiles = first..<Swift.min(self.tiles, first + winogradChunk)
+        let first = index * chunk
+        let tiles = first..<Swift.min(self.tiles, first + chunk)
         transformInput(tiles, rows: rows, into: scratch.v)
         multiply(u: u, v: scratch.v, m: scratch.m, offsets: scratch.offsets)
         transformOutput(tiles, m: scratch.m, bias: bias, y: y)
@@ -195,15 +195,15 @@ struct WinogradPlan {
         }
     }
 
-    /// M[ξ] = U[ξ] · V[ξ]: for each ξ a (K×C)·(C×48) product by the direct kernel, channels as taps.
+    /// M[ξ] = U[ξ] · V[ξ]: for each ξ a (K×C)·(C×chunk) product by the direct kernel, channels as taps.
     private func multiply(u: UnsafePointer<Float>, v: UnsafePointer<Float>,
                           m: UnsafeMutablePointer<Float>, offsets: UnsafePointer<Int>) {
         let cc = g.c
         for xi in 0..<16 {
             let input = v + xi * cc * pitch
             for kb in 0..<kBlocks {
-                directKernel(input, offsets, cc, u + (xi * kBlocks + kb) * cc * directBlockK,
-                             m + (xi * kBlocks + kb) * directBlockK * pitch, pitch, accumulate: false)
+                g.kernels.directBlock(input, offsets, cc, u + (xi * kBlocks + kb) * cc * blockK,
+                                      m + (xi * kBlocks + kb) * blockK * pitch, pitch, false)
             }
         }
     }
@@ -214,7 +214,7 @@ struct WinogradPlan {
                                  y: UnsafeMutablePointer<Float>) {
         typealias V = SIMD16<Float>
         let (p, q) = (g.out.h, g.out.w)
-        let plane = kBlocks * directBlockK * pitch
+        let plane = kBlocks * blockK * pitch
         for k in 0..<g.k {
             let b = bias?[k] ?? 0
             let mk = m + k * pitch
@@ -278,7 +278,7 @@ final class WinogradScratch {
     /// `rows: false` for workers that read a shared split of the rows.
     init(_ plan: WinogradPlan, rows withRows: Bool = true) {
         counts = (withRows ? plan.g.c * plan.rowFloats : 1, 16 * plan.g.c * plan.pitch,
-                  16 * plan.kBlocks * directBlockK * plan.pitch)
+                  16 * plan.kBlocks * plan.blockK * plan.pitch)
         rows = .allocate(capacity: counts.rows)
         v = .allocate(capacity: counts.v)
         m = .allocate(capacity: counts.m)

@@ -12,6 +12,7 @@ extension Variable {
         let needX = x.requiresGrad, needW = w.requiresGrad
         let parents = bias.map { [x, w, $0] } ?? [x, w]
         return Autograd.record(y, parents: parents) { gy in
+            let kernels = Kernels.active
             let inFeatures = wv.shape[1], outFeatures = wv.shape[0]
             let rows = outFeatures == 0 ? 0 : gy.count / outFeatures
             var dx = [Float](repeating: 0, count: needX ? xv.count : 0)
@@ -22,7 +23,7 @@ extension Variable {
                     wv.scalars.withUnsafeBufferPointer { wb in
                         dx.withUnsafeMutableBufferPointer { db in
                             guard let wp = wb.baseAddress, let d = db.baseAddress else { return }
-                            sgemm(m: rows, n: inFeatures, k: outFeatures, a: g, b: wp, c: d)
+                            sgemm(m: rows, n: inFeatures, k: outFeatures, a: g, b: wp, c: d, kernels: kernels)
                         }
                     }
                 }
@@ -30,7 +31,7 @@ extension Variable {
                     xv.scalars.withUnsafeBufferPointer { xb in
                         dw.withUnsafeMutableBufferPointer { db in
                             guard let xp = xb.baseAddress, let d = db.baseAddress else { return }
-                            sgemm(transA: true, m: outFeatures, n: inFeatures, k: rows, a: g, b: xp, c: d)
+                            sgemm(transA: true, m: outFeatures, n: inFeatures, k: rows, a: g, b: xp, c: d, kernels: kernels)
                         }
                     }
                 }

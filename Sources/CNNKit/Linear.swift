@@ -26,6 +26,7 @@ extension Tensor {
         shape[shape.count - 1] = outFeatures
         let total = try Shape.elementCount(shape, op: "linear")
         let rows = inFeatures == 0 ? 0 : x.count / inFeatures
+        let kernels = Kernels.active
         let y = [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
             initialized = total
             guard let yp = buffer.baseAddress, total > 0 else { return }
@@ -41,7 +42,7 @@ extension Tensor {
                 w.scalars.withUnsafeBufferPointer { wb in
                     guard let xp = xb.baseAddress, let wp = wb.baseAddress else { return }
                     sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: xp, b: wp,
-                          beta: bias == nil ? 0 : 1, c: yp)
+                          beta: bias == nil ? 0 : 1, c: yp, kernels: kernels)
                 }
             }
         }

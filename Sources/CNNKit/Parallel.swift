@@ -1,11 +1,11 @@
-import CBLAS
+import CCPU
 import Dispatch
 import Synchronization
 
 /// Engine-wide settings. `threads` splits work over cores, both in the engine's own loops and in GEMMs
 /// (BLAS.swift); it defaults to every core the process may use.
 public enum Engine {
-    private static let threadCount = Atomic<Int>(max(1, Int(openblas_get_num_procs())))
+    private static let threadCount = Atomic<Int>(max(1, Int(cnns_cpu_count())))
     private static let cancelFlag = Atomic<Bool>(false)
 
     public static var threads: Int {

@@ -37,7 +37,7 @@ extension Tensor {
         }
         let limit = Int(Int32.max)
         /// Runs `product(i)` for every batch. Products that each write their own matrix and are small
-        /// enough for OpenBLAS to run on the calling thread go side by side on our workers (as in the
+        /// enough for sgemm to run on the calling thread go side by side on our workers (as in the
         /// forward pass); products accumulating into a shared matrix run in order.
         func forBatches(ownOutput: Bool, _ product: (Int) -> Void) {
             if ownOutput && m * n * k <= 32 * 32 * 32 {
@@ -46,6 +46,7 @@ extension Tensor {
                 for i in 0..<batches { product(i) }
             }
         }
+        let kernels = Kernels.active
         g.scalars.withUnsafeBufferPointer { gbuf in
             a.scalars.withUnsafeBufferPointer { abuf in
                 b.scalars.withUnsafeBufferPointer { bbuf in
@@ -55,14 +56,14 @@ extension Tensor {
                             guard let da = out.baseAddress else { return }
                             if bMatrices == 1 && aMatrices == batches && batches * m <= limit {
                                 // Shared right matrix (a linear layer): one (batches·m)×n · (k×n)ᵀ product.
-                                sgemm(transB: true, m: batches * m, n: k, k: n, a: pg, b: pb, c: da)
+                                sgemm(transB: true, m: batches * m, n: k, k: n, a: pg, b: pb, c: da, kernels: kernels)
                                 return
                             }
                             // Matrices of a that were broadcast collect several products: accumulate.
                             forBatches(ownOutput: aMatrices == batches) { i in
                                 let (matA, matB) = matrices(i)
                                 sgemm(transB: true, m: m, n: k, k: n, a: pg + i * m * n, b: pb + matB * k * n,
-                                      beta: aMatrices == batches ? 0 : 1, c: da + matA * m * k)
+                                      beta: aMatrices == batches ? 0 : 1, c: da + matA * m * k, kernels: kernels)
                             }
                         }
                     }
@@ -71,13 +72,13 @@ extension Tensor {
                             guard let db = out.baseAddress else { return }
                             if bMatrices == 1 && aMatrices == batches && batches * m <= limit {
                                 // The whole stack of a as one (batches·m)×k matrix: aᵀ·g sums over the batch.
-                                sgemm(transA: true, m: k, n: n, k: batches * m, a: pa, b: pg, c: db)
+                                sgemm(transA: true, m: k, n: n, k: batches * m, a: pa, b: pg, c: db, kernels: kernels)
                                 return
                             }
                             forBatches(ownOutput: bMatrices == batches) { i in
                                 let (matA, matB) = matrices(i)
                                 sgemm(transA: true, m: k, n: n, k: m, a: pa + matA * m * k, b: pg + i * m * n,
-                                      beta: bMatrices == batches ? 0 : 1, c: db + matB * k * n)
+                                      beta: bMatrices == batches ? 0 : 1, c: db + matB * k * n, kernels: kernels)
                             }
                         }
                     }

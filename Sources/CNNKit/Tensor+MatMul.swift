@@ -4,7 +4,7 @@
 extension Tensor {
     /// NumPy `matmul` (PyTorch `torch.matmul`, ONNX MatMul):
     /// - 1-D · 1-D: the dot product, a rank-0 tensor;
-    /// - 2-D · 2-D: the matrix product (OpenBLAS SGEMM);
+    /// - 2-D · 2-D: the matrix product (the engine's SGEMM);
     /// - a 1-D operand is promoted to a matrix (a row on the left, a column on the right) and the added
     ///   axis removed from the result;
     /// - ≥3-D: a stack of matrices; the leading (batch) axes broadcast like elementwise ops.
@@ -31,7 +31,7 @@ extension Tensor {
         let total = try Shape.elementCount(batch + [m, n], op: "matmul")
         let limit = Int(Int32.max)
         guard m <= limit, n <= limit, k <= limit else {
-            throw OpError("matmul", "shapes \(shapes): matrix sizes must be below 2^31 for BLAS")
+            throw OpError("matmul", "shapes \(shapes): matrix sizes must be below 2^31")
         }
         var outShape = batch
         if a.rank > 1 { outShape.append(m) }
@@ -40,6 +40,7 @@ extension Tensor {
         let batches = batch.reduce(1, *)
         guard total > 0, k > 0 else { return Tensor(unchecked: outShape, scalars: values) }
 
+        let kernels = Kernels.active
         a.scalars.withUnsafeBufferPointer { ab in
             b.scalars.withUnsafeBufferPointer { bb in
                 values.withUnsafeMutableBufferPointer { cb in
@@ -47,7 +48,7 @@ extension Tensor {
                     let aMatrices = aBatch.reduce(1, *), bMatrices = bBatch.reduce(1, *)
                     if bMatrices == 1 && aMatrices == batches && batches * m <= limit {
                         // One shared right-hand matrix: the whole stack is one (batches·m)×k product.
-                        sgemm(m: batches * m, n: n, k: k, a: pa, b: pb, c: pc)
+                        sgemm(m: batches * m, n: n, k: k, a: pa, b: pb, c: pc, kernels: kernels)
                         return
                     }
                     // Matrix strides of each operand over the batch axes, 0 where it is broadcast.
@@ -63,9 +64,9 @@ extension Tensor {
                             r /= batch[axis]
                             axis -= 1
                         }
-                        sgemm(m: m, n: n, k: k, a: pa + matA * m * k, b: pb + matB * k * n, c: pc + i * m * n)
+                        sgemm(m: m, n: n, k: k, a: pa + matA * m * k, b: pb + matB * k * n, c: pc + i * m * n, kernels: kernels)
                     }
-                    // OpenBLAS runs products under 64³ on the calling thread, so small ones can go
+                    // sgemm runs products under 4 M multiply-adds on the calling thread, so small ones can go
                     // side by side on our own workers without oversubscribing.
                     if m * n * k <= 32 * 32 * 32 {
                         parallelFor(batches, minChunk: Swift.max(1, 32_768 / Swift.max(1, m * n * k))) { product($0) }

@@ -1,7 +1,11 @@
 import ArgumentParser
+import CNNKit
 
 /// The version `cnns --version` prints.
 let cnnsVersion = "0.1.0"
+
+/// What `--version` prints: the version, then the CPU, the kernel set in use and the GEMM.
+var versionText: String { "cnns \(cnnsVersion)\n\(Kernels.summary)" }
 
 extension Terminal.ColorChoice: ExpressibleByArgument {}
 
@@ -36,7 +40,7 @@ struct CNNSCommand: ParsableCommand {
             cannot be read; 2 bad command-line usage; 130 interrupted. Colour (--color auto) is used \
             only on a terminal, and not when NO_COLOR is set to a non-empty value.
             """,
-        version: "cnns \(cnnsVersion)")
+        version: versionText)
 
     @Option(name: .customShort("e"), help: ArgumentHelp(
         "Evaluate <code> and print the value of its last expression.", valueName: "code"))
@@ -78,7 +82,7 @@ struct CNNSCommand: ParsableCommand {
         // when they follow another option; any other option before the script is a typo.
         switch scriptAndArguments.first {
         case "-h", "--help", "-help": throw CleanExit.helpRequest(self)
-        case "--version": throw CleanExit.message("cnns \(cnnsVersion)")
+        case "--version": throw CleanExit.message(versionText)
         default: break
         }
         if let first = scriptAndArguments.first, first.hasPrefix("-"), first != "--", first != "-" {

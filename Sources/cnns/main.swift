@@ -1,5 +1,11 @@
 import ArgumentParser
+import CNNKit
 import Foundation
+
+// A CNNS_ISA the CPU cannot honour (or a misspelt one) is said once, before anything runs.
+if let note = Kernels.selectionNote {
+    FileDescriptorWriter.standardError.write("cnns: warning: \(note)\n")
+}
 
 // `cnns bench …` belongs to the benchmark and has its own argument handling: dispatch it before the
 // main parser sees the words.

@@ -9,7 +9,7 @@ enum BenchCommand {
 
         Times the standard performance cases (float32, NCHW; random inputs). Each case is warmed up,
         then run at least 10 times and for at least a second; the median is reported with GFLOP/s
-        (FLOPs = 2·N·Cout·Hout·Wout·Cin·k·k) and the percent of the OpenBLAS SGEMM rate measured first.
+        (FLOPs = 2·N·Cout·Hout·Wout·Cin·k·k) and the percent of the engine's SGEMM rate measured first.
 
         cases (default: all available):
           L1     lenet       64,1,28,28 → 32, 5×5, s1, p0
@@ -87,7 +87,7 @@ enum BenchCommand {
         let peakRate = peak.gflops ?? 0
         var rows: [BenchRow] = [.done(peak)]
         if !json {
-            print("cnns bench: \(Engine.threads) thread\(Engine.threads == 1 ? "" : "s"), float32 NCHW, median of ≥ 10 runs (≥ 1 s) after warm-up")
+            print(BenchRow.banner(threads: Engine.threads))
             print(BenchRow.header)
             print(rows[0].line(peak: peakRate))
         }

@@ -22,7 +22,14 @@ enum BenchRow {
         }
     }
 
-    /// `{"threads": 2, "sgemm_peak_gflops": …, "cases": [{"case": "L1", "median_ms": …, …}, …]}`.
+    /// The first line of the table: what ran, on what.
+    static func banner(threads: Int) -> String {
+        "cnns bench: \(Kernels.summary); \(threads) thread\(threads == 1 ? "" : "s"), float32 NCHW, "
+            + "median of ≥ 10 runs (≥ 1 s) after warm-up"
+    }
+
+    /// `{"cpu": …, "vector_extension": …, "kernels": …, "gemm": …, "threads": 2, "sgemm_peak_gflops": …,
+    /// "cases": [{"case": "L1", "median_ms": …, …}, …]}`.
     static func json(_ rows: [BenchRow], threads: Int, peak: Double) -> String {
         var cases: [String] = []
         for row in rows {
@@ -42,7 +49,9 @@ enum BenchRow {
                              + "\"error\": \(quote(message)), \"parameters\": \(object(c.parameters))}")
             }
         }
-        return "{\"threads\": \(threads), \"sgemm_peak_gflops\": \(number(peak)), \"cases\": [\n  "
+        let machine = "\"cpu\": \(quote(Kernels.cpuDescription)), \"kernels\": \(quote(Kernels.active.name)), "
+            + "\"gemm\": \(quote(Kernels.gemmDescription)), "
+        return "{" + machine + "\"threads\": \(threads), \"sgemm_peak_gflops\": \(number(peak)), \"cases\": [\n  "
             + cases.joined(separator: ",\n  ") + "\n]}"
     }
 

@@ -57,7 +57,7 @@ struct ConvTests {
         }
     }
 
-    @Test("each kernel (im2col + GEMM, direct, depthwise) matches the reference on 150 random cases")
+    @Test("each kernel (im2col + GEMM, direct, depthwise) with every kernel set matches the reference on 150 random cases")
     func everyKernel() throws {
         var rng = TestRNG(5)
         for index in 0..<150 {
@@ -68,9 +68,12 @@ struct ConvTests {
             let plan = try ConvPlan(x: x, w: w, bias: bias, stride: Size2(p.stride.h, p.stride.w), padding: spec,
                                     dilation: Size2(p.dilation.h, p.dilation.w), groups: p.groups)
             let expected = ConvReference.conv(x.scalars, w.scalars, bias: bias?.scalars, p)
-            for algorithm in ConvAlgorithm.allCases {
-                let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: bias?.scalars, algorithm: algorithm)
-                #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "case \(index) \(algorithm): \(p) padding \(spec)")
+            for set in kernelSetsUnderTest {
+                for algorithm in ConvAlgorithm.allCases {
+                    let y = plan.geometry.using(set).run(x: x.scalars, w: w.scalars, bias: bias?.scalars, algorithm: algorithm)
+                    #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1,
+                            "case \(index) \(set) \(algorithm): \(p) padding \(spec)")
+                }
             }
         }
     }
@@ -92,9 +95,11 @@ struct ConvTests {
             let plan = try ConvPlan(x: x, w: w, bias: b, stride: Size2(stride), padding: .explicit(Padding2D(pad)),
                                     dilation: Size2(dilation), groups: 1)
             let expected = ConvReference.conv(x.scalars, w.scalars, bias: b.scalars, p)
-            for algorithm in [ConvAlgorithm.direct, .directShifted] {
-                let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b.scalars, algorithm: algorithm)
-                #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(algorithm) \(p)")
+            for set in kernelSetsUnderTest {
+                for algorithm in [ConvAlgorithm.direct, .directShifted] {
+                    let y = plan.geometry.using(set).run(x: x.scalars, w: w.scalars, bias: b.scalars, algorithm: algorithm)
+                    #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(set) \(algorithm) \(p)")
+                }
             }
         }
     }
@@ -116,9 +121,11 @@ struct ConvTests {
                                         padding: .explicit(Padding2D(top: top, left: left, bottom: bottom, right: right)),
                                         dilation: Size2(dilation), groups: 1)
                 let expected = ConvReference.conv(x.scalars, wt.scalars, bias: nil, p)
-                for algorithm in [ConvAlgorithm.direct, .directShifted] {
-                    let y = plan.geometry.run(x: x.scalars, w: wt.scalars, bias: nil, algorithm: algorithm)
-                    #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(algorithm) \(p)")
+                for set in kernelSetsUnderTest {
+                    for algorithm in [ConvAlgorithm.direct, .directShifted] {
+                        let y = plan.geometry.using(set).run(x: x.scalars, w: wt.scalars, bias: nil, algorithm: algorithm)
+                        #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(set) \(algorithm) \(p)")
+                    }
                 }
             }
         }
@@ -127,9 +134,11 @@ struct ConvTests {
     @Test("the shifted layout writing whole images into y: LeNet's shape, groups, one image and several")
     func shiftedInPlace() throws {
         var rng = TestRNG(9)
-        // K/groups a multiple of 8: the in-place path, P·Q a multiple of 48 or with a part-block (13 → 11×11);
-        // 20 filters: the scratch path.
+        // K/groups a multiple of the register block's filters (8 with AVX-512, 6 with AVX2, 4 baseline): the
+        // in-place path, P·Q a whole number of blocks or with a part-block (13 → 11×11); 20 filters: the
+        // scratch path (except at 4).
         for (n, c, k, groups, hw, kernel, withBias) in [(3, 1, 16, 1, 28, 5, true), (1, 1, 32, 1, 28, 5, false),
+                                                        (2, 1, 12, 1, 28, 5, true), (2, 2, 24, 2, 13, 3, true),
                                                         (2, 4, 16, 2, 28, 5, true), (1, 2, 24, 1, 14, 3, true),
                                                         (2, 1, 20, 1, 28, 5, true), (2, 3, 16, 1, 13, 3, true), (1, 2, 8, 2, 9, 4, false),
                                                         // 64 channels: the planes are filled in several bands; 4
@@ -140,17 +149,20 @@ struct ConvTests {
             let x = rng.tensor([n, c, hw, hw]), w = rng.tensor([k, c / groups, kernel, kernel])
             let b: Tensor? = withBias ? rng.tensor([k]) : nil
             let plan = try ConvPlan(x: x, w: w, bias: b, stride: Size2(1), padding: .valid, dilation: Size2(1), groups: groups)
-            let y = plan.geometry.run(x: x.scalars, w: w.scalars, bias: b?.scalars, algorithm: .directShifted)
             let expected = ConvReference.conv(x.scalars, w.scalars, bias: b?.scalars, p)
-            #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(p)")
+            for set in kernelSetsUnderTest {
+                let y = plan.geometry.using(set).run(x: x.scalars, w: w.scalars, bias: b?.scalars, algorithm: .directShifted)
+                #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(set) \(p)")
+            }
         }
     }
 
     @Test("Winograd F(2×2, 3×3): odd and even outputs, asymmetric padding, chunks across tile rows, any K")
     func winograd() throws {
         var rng = TestRNG(10)
-        // (n, c, k, h, w, top, left, bottom, right): chunks of 48 tiles starting mid-row (15×15 → 8 tiles
-        // a row), one tile column, 49 tiles (a one-tile chunk), K not a multiple of 8, 'same' padding.
+        // (n, c, k, h, w, top, left, bottom, right): chunks (48 tiles with AVX-512, 16 with AVX2, 8 baseline)
+        // starting mid-row (15×15 → 8 tiles a row), one tile column, 49 tiles (a one-tile chunk), K not a
+        // multiple of the block, 'same' padding.
         for (n, c, k, h, w, top, left, bottom, right) in [(2, 3, 8, 15, 15, 1, 1, 1, 1), (1, 5, 13, 9, 2, 0, 1, 2, 0),
                                                           (3, 2, 16, 16, 14, 1, 1, 1, 1), (1, 17, 9, 7, 31, 2, 0, 1, 3),
                                                           (2, 4, 24, 3, 3, 0, 0, 0, 0), (1, 1, 1, 5, 8, 1, 1, 1, 1),
@@ -165,9 +177,11 @@ struct ConvTests {
                                     padding: .explicit(Padding2D(top: top, left: left, bottom: bottom, right: right)),
                                     dilation: Size2(1), groups: 1)
             #expect(plan.geometry.isWinogradShape)
-            let y = plan.geometry.run(x: x.scalars, w: wt.scalars, bias: b.scalars, algorithm: .winograd)
             let expected = ConvReference.conv(x.scalars, wt.scalars, bias: b.scalars, p)
-            #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(p)")
+            for set in kernelSetsUnderTest {
+                let y = plan.geometry.using(set).run(x: x.scalars, w: wt.scalars, bias: b.scalars, algorithm: .winograd)
+                #expect(closeness(y, expected, rtol: 1e-4, atol: 1e-5) <= 1, "\(set) \(p)")
+            }
         }
     }
 

@@ -1,4 +1,6 @@
 @testable import CNNKit
+import CNNKernels
+import CNNKernelsCheck
 import Testing
 
 /// A small deterministic generator for test inputs, independent of the engine's own RandomSource.
@@ -47,5 +49,22 @@ func expectClose(_ actual: Tensor, _ expected: Tensor, rtol: Float = 1e-4, atol:
                          sourceLocation: sourceLocation)
             return
         }
+    }
+}
+
+/// Every kernel set this CPU can run, and the AVX-512 block shape in AVX2 instructions where AVX2
+/// runs: the tests check each fast path with each of them.
+let kernelSetsUnderTest: [KernelSet] = {
+    var sets = Kernels.available
+    if CPUInfo.current.runsAVX2 || CPUInfo.current.vectorExtension == "NEON" { sets.append(avx512ShapeKernels) }
+    return sets
+}()
+
+extension ConvGeometry {
+    /// This geometry run with another kernel set.
+    func using(_ set: KernelSet) -> ConvGeometry {
+        var g = self
+        g.kernels = set
+        return g
     }
 }
