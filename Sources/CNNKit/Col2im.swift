@@ -18,9 +18,8 @@ extension ConvGeometry {
         for r in 0..<kernel.h {
             for s in 0..<kernel.w {
                 let dx = s * dilation.w - pad.left
-                // The same column range im2colChannel copies: input column q·sw + dx inside 0..<W.
-                let qlo = min(ow, max(0, ceilDiv(-dx, stride.w)))
-                let qhi = max(qlo, min(ow, ceilDiv(w - dx, stride.w)))
+                let inside = insideColumns(count: ow, offset: dx, stride: stride.w, width: w)
+                let (qlo, qhi) = (inside.lowerBound, inside.upperBound)
                 var o = row
                 for p in 0..<oh {
                     let ih = p * stride.h + r * dilation.h - pad.top

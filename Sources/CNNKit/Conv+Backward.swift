@@ -204,38 +204,21 @@ extension ConvGeometry {
 
     private func gemmBackward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                               dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
-        let threads = Engine.threads
         let colCount = isPointwise ? 1 : colRows * colCols
         let wCount = k * colRows
-        if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
-            let workers = threads
-            // Worker 0 accumulates straight into dw; the others into their own partials, added at the end.
-            let partials = dw == nil ? 0 : (workers - 1) * wCount
-            let spare = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(partials, 1))
-            spare.initialize(repeating: 0, count: Swift.max(partials, 1))
-            defer { spare.deallocate() }
-            withSingleThreadedBLAS {
-                parallelFor(workers) { worker in
-                    let col = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
-                    defer { col.deallocate() }
-                    let myDW = dw.map { worker == 0 ? $0 : spare + (worker - 1) * wCount }
-                    for image in (n * worker / workers)..<(n * (worker + 1) / workers) {
-                        imageBackward(image, x: x, w: w, dy: dy, dx: dx, dw: myDW, col: col, splitCol2im: false)
-                    }
-                }
-            }
-            if let dw {
-                for worker in 1..<workers {
-                    let part = spare + (worker - 1) * wCount
-                    for i in 0..<wCount { dw[i] += part[i] }
-                }
-            }
-        } else {
-            let col = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
-            defer { col.deallocate() }
-            for image in 0..<n {
-                imageBackward(image, x: x, w: w, dy: dy, dx: dx, dw: dw, col: col, splitCol2im: threads > 1)
-            }
+        let schedule = ImageSchedule(images: n)
+        // The first scratch accumulates straight into dw, every other into its own partial sum, added at
+        // the end; fixed image ranges keep those sums (and the result) the same from run to run.
+        let partials = dw == nil ? 0 : (schedule.scratchCount - 1) * wCount
+        let spare = zeroedScratch(partials)
+        defer { spare.deallocate() }
+        schedule.forEachImage(.fixed, scratch: { _ in UnsafeMutablePointer<Float>.allocate(capacity: colCount) },
+                              release: { $0.deallocate() }) { image, col, worker, spread in
+            let myDW = dw.map { worker == 0 ? $0 : spare + (worker - 1) * wCount }
+            imageBackward(image, x: x, w: w, dy: dy, dx: dx, dw: myDW, col: col, splitCol2im: spread)
+        }
+        if let dw, partials > 0 {
+            for i in 0..<partials { dw[i % wCount] += spare[i] }
         }
     }
 
@@ -304,12 +287,10 @@ extension ConvGeometry {
         let hp = h + pad.top + pad.bottom, wp = self.w + pad.left + pad.right
         let planeP = hp * wp, rowLen = out.h * wp, span = (out.h - 1) * wp + out.w
         let accCount = taps * k * cg
-        let threads = Engine.threads
-        let perImage = threads > 1 && (n % threads == 0 || n >= 4 * threads)
-        let workers = perImage ? threads : 1
+        let schedule = ImageSchedule(images: n)
+        let workers = schedule.scratchCount
         // acc[worker][r][k][s][ci], summed and reordered into K×(C/groups)×R×S at the end.
-        let acc = UnsafeMutablePointer<Float>.allocate(capacity: workers * accCount)
-        acc.initialize(repeating: 0, count: workers * accCount)
+        let acc = zeroedScratch(workers * accCount)
         defer { acc.deallocate() }
         let shiftedCount = sCount * c * planeP
 
@@ -338,35 +319,22 @@ extension ConvGeometry {
                   b: shifted + g * sCount * cg * planeP + r * dilation.h * wp, ldb: planeP,
                   beta: 1, c: acc + (r * k + g * kg) * sCount * cg, ldc: sCount * cg, kernels: kernels)
         }
-        withSingleThreadedBLAS {
-            if perImage {
-                parallelFor(workers) { worker in
-                    let shifted = UnsafeMutablePointer<Float>.allocate(capacity: shiftedCount)
-                    let dyw = UnsafeMutablePointer<Float>.allocate(capacity: k * rowLen)
-                    defer { shifted.deallocate(); dyw.deallocate() }
-                    shifted.initialize(repeating: 0, count: shiftedCount)
-                    dyw.initialize(repeating: 0, count: k * rowLen)
-                    for image in (n * worker / workers)..<(n * (worker + 1) / workers) {
-                        for ch in 0..<c { fill(ch, image: image, into: shifted) }
-                        for kk in 0..<k { widen(kk, image: image, into: dyw) }
-                        for g in 0..<groups {
-                            for r in 0..<kernel.h { rowGEMM(r, group: g, shifted: shifted, dyw: dyw, acc: acc + worker * accCount) }
-                        }
-                    }
+        schedule.forEachImage(.fixed, scratch: { _ in (shifted: zeroedScratch(shiftedCount), dyw: zeroedScratch(k * rowLen)) },
+                              release: { $0.shifted.deallocate(); $0.dyw.deallocate() }) { image, mine, worker, spread in
+            guard spread else {
+                for ch in 0..<c { fill(ch, image: image, into: mine.shifted) }
+                for kk in 0..<k { widen(kk, image: image, into: mine.dyw) }
+                for g in 0..<groups {
+                    for r in 0..<kernel.h { rowGEMM(r, group: g, shifted: mine.shifted, dyw: mine.dyw, acc: acc + worker * accCount) }
                 }
-            } else {
-                // Few images: one after another, their kernel rows (and groups) split over the workers.
-                let shifted = UnsafeMutablePointer<Float>.allocate(capacity: shiftedCount)
-                let dyw = UnsafeMutablePointer<Float>.allocate(capacity: k * rowLen)
-                defer { shifted.deallocate(); dyw.deallocate() }
-                shifted.initialize(repeating: 0, count: shiftedCount)
-                dyw.initialize(repeating: 0, count: k * rowLen)
-                for image in 0..<n {
-                    parallelFor(c, minChunk: 8) { ch in fill(ch, image: image, into: shifted) }
-                    parallelFor(k, minChunk: 8) { kk in widen(kk, image: image, into: dyw) }
-                    parallelFor(kernel.h * groups) { i in
-                        rowGEMM(i % kernel.h, group: i / kernel.h, shifted: shifted, dyw: dyw, acc: acc)
-                    }
+                return
+            }
+            // Few images: one after another, their kernel rows (and groups) split over the workers.
+            parallelFor(c, minChunk: 8) { ch in fill(ch, image: image, into: mine.shifted) }
+            parallelFor(k, minChunk: 8) { kk in widen(kk, image: image, into: mine.dyw) }
+            withSingleThreadedBLAS {
+                parallelFor(kernel.h * groups) { i in
+                    rowGEMM(i % kernel.h, group: i / kernel.h, shifted: mine.shifted, dyw: mine.dyw, acc: acc)
                 }
             }
         }
@@ -398,8 +366,8 @@ extension ConvGeometry {
                     let tap = ch * taps + r * kernel.w + s
                     let wv = w[tap]
                     let dxo = s * dilation.w - pad.left
-                    let qlo = min(ow, max(0, ceilDiv(-dxo, stride.w)))
-                    let qhi = max(qlo, min(ow, ceilDiv(self.w - dxo, stride.w)))
+                    let inside = insideColumns(count: ow, offset: dxo, stride: stride.w, width: self.w)
+                    let (qlo, qhi) = (inside.lowerBound, inside.upperBound)
                     guard qlo < qhi else { continue }
                     let sw = stride.w
                     var acc = 0.0

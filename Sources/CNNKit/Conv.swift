@@ -45,14 +45,8 @@ struct ConvPlan {
     init(x: Tensor, w: Tensor, bias: Tensor?, stride: Size2, padding: PaddingSpec, dilation: Size2,
          groups: Int) throws {
         let xs = Shape.describe(x.shape), ws = Shape.describe(w.shape)
-        let n: Int, c: Int, h: Int, wd: Int
-        switch x.rank {
-        case 4: (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        case 3: (n, c, h, wd) = (1, x.shape[0], x.shape[1], x.shape[2])
-        case 2: (n, c, h, wd) = (1, 1, x.shape[0], x.shape[1])
-        default:
-            throw OpError("conv", "input must be N×C×H×W, C×H×W or H×W, got shape \(xs)")
-        }
+        let batch = try ImageBatch(x.shape, op: "conv")
+        let (n, c, h, wd) = (batch.n, batch.c, batch.h, batch.w)
         let k: Int, cg: Int, r: Int, s: Int, g: Int
         switch w.rank {
         case 4:
@@ -92,10 +86,6 @@ struct ConvPlan {
         _ = try Shape.elementCount([cg, r, s, out.h, out.w], op: "conv")
         geometry = ConvGeometry(n: n, c: c, h: h, w: wd, k: k, groups: g, kernel: Size2(r, s),
                                 stride: stride, dilation: dilation, pad: pad, out: out)
-        switch x.rank {
-        case 4: resultShape = [n, k, out.h, out.w]
-        case 3: resultShape = [k, out.h, out.w]
-        default: resultShape = k == 1 ? [out.h, out.w] : [k, out.h, out.w]
-        }
+        resultShape = batch.shape(channels: k, size: out)
     }
 }

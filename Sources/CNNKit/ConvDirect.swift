@@ -169,9 +169,10 @@ struct DirectConvLayout {
                     let line = src + iy * g.w
                     if sw == 1 {
                         for s in 0..<g.kernel.w {
-                            // Output column j reads input column j + dx; those inside 0..<W are jlo..<jhi.
+                            // Output column j reads input column j + dx.
                             let row = planes + s * plane + i * q, dx = s * dw - g.pad.left
-                            let jlo = min(q, max(0, -dx)), jhi = max(jlo, min(q, g.w - dx))
+                            let inside = insideColumns(count: q, offset: dx, stride: 1, width: g.w)
+                            let (jlo, jhi) = (inside.lowerBound, inside.upperBound)
                             if jlo > 0 { row.update(repeating: 0, count: jlo) }
                             copyRow(line + dx + jlo, to: row + jlo, count: jhi - jlo, adding: nil)
                             if jhi < q { (row + jhi).update(repeating: 0, count: q - jhi) }
@@ -379,11 +380,7 @@ struct RowPhases {
 
     init(width: Int, left: Int, stride: Int, length: Int) {
         (self.stride, self.left, self.length) = (stride, left, length)
-        inside = (0..<stride).map { b in
-            let dx = b - left
-            let jlo = min(length, max(0, ceilDiv(-dx, stride)))
-            return jlo..<max(jlo, min(length, ceilDiv(width - dx, stride)))
-        }
+        inside = (0..<stride).map { b in insideColumns(count: length, offset: b - left, stride: stride, width: width) }
     }
 
     /// Writes the `stride` phases of the input row at `line`, `length` floats each, one after another.
@@ -460,79 +457,66 @@ func copyRow(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, c
 }
 
 extension ConvGeometry {
-    /// The direct kernel over every image and group. With enough images each worker claims whole images
-    /// one at a time (its buffers stay in its own cache; a slowed core takes fewer); otherwise images go one by one, their output rows split
-    /// over the workers.
+    /// The direct kernel over every image and group. Whole images per worker each fill their own buffer;
+    /// otherwise, image by image, the fill is split over channels and the blocks over filters (or rows).
     func directPath(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                     y: UnsafeMutablePointer<Float>, shifted: Bool) {
         let layout = DirectConvLayout(self, shifted: shifted)
         let packed = layout.packWeights(w)
         let imageIn = c * h * self.w, imageOut = k * out.h * out.w
         let scratchCount = layout.scratchRows * layout.scratchWidth
-        let threads = Engine.threads
         let filled = c * layout.channelStride
+        let plane = layout.channelStride
         packed.withUnsafeBufferPointer { pb in
             layout.offsets.withUnsafeBufferPointer { ob in
                 guard let wp = pb.baseAddress, let op = ob.baseAddress else { return }
-                if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
-                    let images = WorkCounter(n)
-                    parallelFor(threads) { _ in
-                        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferCount)
-                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-                        defer { buffer.deallocate(); scratch.deallocate() }
-                        (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
-                        while let image = images.claim() {
-                            if layout.writesInPlace {
-                                layout.computeInPlace(filterBlocks: 0..<layout.kBlocks, buffer: buffer,
-                                                      fill: (x + image * imageIn, buffer), packed: wp, offsets: op,
-                                                      bias: bias, scratch: scratch, y: y + image * imageOut)
-                                continue
-                            }
-                            let source: UnsafePointer<Float>
-                            if readsInPlace(image: image, layout: layout) {
-                                source = x + image * imageIn
-                            } else {
-                                layout.fill(buffer, from: x + image * imageIn, channels: 0..<c)
-                                source = UnsafePointer(buffer)
-                            }
-                            layout.computeRows(0..<out.h, filterBlocks: 0..<layout.kBlocks, buffer: source, packed: wp,
-                                               offsets: op, bias: bias, scratch: scratch, y: y + image * imageOut)
-                        }
-                    }
-                } else {
+                ImageSchedule(images: n).forEachImage(scratch: { _ in
+                    // The buffer's tail past the channels is slack the last blocks read: zeros, once.
                     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: layout.bufferCount)
-                    let sharedScratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-                    defer { buffer.deallocate(); sharedScratch.deallocate() }
                     (buffer + filled).initialize(repeating: 0, count: layout.bufferCount - filled)
-                    let workers = Swift.max(1, threads)
-                    let plane = layout.channelStride
-                    for image in 0..<n {
-                        let inPlace = readsInPlace(image: image, layout: layout)
-                        let source = inPlace ? x + image * imageIn : UnsafePointer(buffer)
-                        if !inPlace {
+                    return (buffer: buffer, scratch: UnsafeMutablePointer<Float>.allocate(capacity: scratchCount))
+                }, release: { $0.buffer.deallocate(); $0.scratch.deallocate() }) { image, mine, _, spread in
+                    let (xi, yi) = (x + image * imageIn, y + image * imageOut)
+                    if !spread && layout.writesInPlace {
+                        layout.computeInPlace(filterBlocks: 0..<layout.kBlocks, buffer: mine.buffer, fill: (xi, mine.buffer),
+                                              packed: wp, offsets: op, bias: bias, scratch: mine.scratch, y: yi)
+                        return
+                    }
+                    let inPlace = readsInPlace(image: image, layout: layout)
+                    let source = inPlace ? xi : UnsafePointer(mine.buffer)
+                    if !inPlace {
+                        if spread {
                             parallelFor(c, minChunk: Swift.max(1, 32_768 / Swift.max(1, plane))) { ch in
-                                layout.fill(buffer, from: x + image * imageIn, channels: ch..<(ch + 1))
-                            }
-                        }
-                        if layout.kBlocks >= workers {
-                            // Split the filters: no work is repeated, and each worker streams only its
-                            // share of the weights; the scratch rows of the workers are disjoint.
-                            parallelFor(workers) { worker in
-                                let kb = layout.kBlocks
-                                layout.computeRows(0..<out.h, filterBlocks: (kb * worker / workers)..<(kb * (worker + 1) / workers),
-                                                   buffer: source, packed: wp, offsets: op, bias: bias,
-                                                   scratch: sharedScratch, y: y + image * imageOut)
+                                layout.fill(mine.buffer, from: xi, channels: ch..<(ch + 1))
                             }
                         } else {
-                            // Split the rows, each worker with its own scratch: blocks on the border of two
-                            // row ranges are computed by both and must not be written to the same memory.
-                            parallelFor(workers) { worker in
-                                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-                                defer { scratch.deallocate() }
-                                let rows = (out.h * worker / workers)..<(out.h * (worker + 1) / workers)
-                                layout.computeRows(rows, filterBlocks: 0..<layout.kBlocks, buffer: source, packed: wp,
-                                                   offsets: op, bias: bias, scratch: scratch, y: y + image * imageOut)
-                            }
+                            layout.fill(mine.buffer, from: xi, channels: 0..<c)
+                        }
+                    }
+                    guard spread else {
+                        layout.computeRows(0..<out.h, filterBlocks: 0..<layout.kBlocks, buffer: source, packed: wp,
+                                           offsets: op, bias: bias, scratch: mine.scratch, y: yi)
+                        return
+                    }
+                    let workers = Engine.threads
+                    if layout.kBlocks >= workers {
+                        // Split the filters: no work is repeated, and each worker streams only its share of
+                        // the weights; the scratch rows of the workers are disjoint.
+                        parallelFor(workers) { worker in
+                            let kb = layout.kBlocks
+                            layout.computeRows(0..<out.h, filterBlocks: (kb * worker / workers)..<(kb * (worker + 1) / workers),
+                                               buffer: source, packed: wp, offsets: op, bias: bias,
+                                               scratch: mine.scratch, y: yi)
+                        }
+                    } else {
+                        // Split the rows, each worker with its own scratch: blocks on the border of two row
+                        // ranges are computed by both and must not be written to the same memory.
+                        parallelFor(workers) { worker in
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                            defer { scratch.deallocate() }
+                            let rows = (out.h * worker / workers)..<(out.h * (worker + 1) / workers)
+                            layout.computeRows(rows, filterBlocks: 0..<layout.kBlocks, buffer: source, packed: wp,
+                                               offsets: op, bias: bias, scratch: scratch, y: yi)
                         }
                     }
                 }

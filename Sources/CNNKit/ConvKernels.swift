@@ -18,9 +18,9 @@ import Synchronization
 // - depthwise (one input and one output channel per group, e.g. a 2-D weight): a direct
 //   shift-and-accumulate loop, since a GEMM with one row would waste the BLAS kernel.
 //
-// Threads (GEMM paths): with enough images each worker takes whole images and runs single-threaded
-// GEMMs (im2col and GEMM of one image stay in that core's cache, and nothing waits on a barrier);
-// otherwise images run one after another, im2col split over channels and sgemm splitting each GEMM.
+// Threads: every kernel spreads its images through `ImageSchedule` (ConvSchedule.swift). Whole images
+// per worker run single-threaded GEMMs; otherwise the GEMM path splits im2col over channels and sgemm
+// splits each GEMM.
 
 /// The kernels that can compute a convolution.
 enum ConvAlgorithm: CaseIterable {
@@ -139,27 +139,10 @@ struct ConvGeometry: Sendable {
 
     private func gemmPath(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           y: UnsafeMutablePointer<Float>) {
-        let threads = Engine.threads
-        let colCount = isPointwise ? 0 : colRows * colCols
-        if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
-            // Whole images per worker, single-threaded GEMMs; each worker claims the next image when done.
-            let workers = threads
-            withSingleThreadedBLAS {
-                let images = WorkCounter(n)
-                parallelFor(workers) { _ in
-                    let col = UnsafeMutablePointer<Float>.allocate(capacity: max(colCount, 1))
-                    defer { col.deallocate() }
-                    while let image = images.claim() {
-                        convImage(image, x: x, w: w, bias: bias, y: y, col: col, splitIm2col: false)
-                    }
-                }
-            }
-        } else {
-            let col = UnsafeMutablePointer<Float>.allocate(capacity: max(colCount, 1))
-            defer { col.deallocate() }
-            for image in 0..<n {
-                convImage(image, x: x, w: w, bias: bias, y: y, col: col, splitIm2col: threads > 1)
-            }
+        let colCount = isPointwise ? 1 : colRows * colCols
+        ImageSchedule(images: n).forEachImage(scratch: { _ in UnsafeMutablePointer<Float>.allocate(capacity: colCount) },
+                                              release: { $0.deallocate() }) { image, col, _, spread in
+            convImage(image, x: x, w: w, bias: bias, y: y, col: col, splitIm2col: spread)
         }
     }
 
@@ -208,8 +191,8 @@ struct ConvGeometry: Sendable {
                 for s in 0..<kernel.w {
                     let wv = wk[r * kernel.w + s]
                     let dx = s * dilation.w - pad.left
-                    let qlo = min(ow, max(0, ceilDiv(-dx, stride.w)))
-                    let qhi = max(qlo, min(ow, ceilDiv(self.w - dx, stride.w)))
+                    let inside = insideColumns(count: ow, offset: dx, stride: stride.w, width: self.w)
+                    let (qlo, qhi) = (inside.lowerBound, inside.upperBound)
                     for p in 0..<oh {
                         let ih = p * stride.h + r * dilation.h - pad.top
                         guard ih >= 0 && ih < h else { continue }

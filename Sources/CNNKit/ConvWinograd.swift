@@ -27,38 +27,28 @@ extension ConvGeometry {
         let plan = WinogradPlan(self)
         let u = plan.transformWeights(w)
         let chunks = (plan.tiles + plan.chunk - 1) / plan.chunk
-        let threads = Engine.threads
         let imageIn = c * h * self.w, imageOut = k * out.h * out.w
         u.withUnsafeBufferPointer { ub in
             guard let up = ub.baseAddress else { return }
-            if threads > 1 && (n % threads == 0 || n >= 4 * threads) {
-                // Whole images per worker: its rows, V and M stay in its own cache.
-                let images = WorkCounter(n)
-                parallelFor(threads) { _ in
-                    let scratch = WinogradScratch(plan)
-                    defer { scratch.deallocate() }
-                    while let image = images.claim() {
-                        plan.splitRows(x: x + image * imageIn, channels: 0..<c, into: scratch.rows)
-                        for chunk in 0..<chunks {
-                            plan.run(chunk, rows: scratch.rows, u: up, bias: bias, y: y + image * imageOut, scratch: scratch)
-                        }
-                    }
+            ImageSchedule(images: n).forEachImage(scratch: { _ in WinogradScratch(plan) },
+                                                  release: { $0.deallocate() }) { image, scratch, _, spread in
+                let (xi, yi) = (x + image * imageIn, y + image * imageOut)
+                guard spread else {
+                    // A whole image on this worker: its rows, V and M stay in its own cache.
+                    plan.splitRows(x: xi, channels: 0..<c, into: scratch.rows)
+                    for chunk in 0..<chunks { plan.run(chunk, rows: scratch.rows, u: up, bias: bias, y: yi, scratch: scratch) }
+                    return
                 }
-            } else {
-                // Images one by one: the rows split over channels, then the chunks claimed by the workers.
-                let shared = WinogradScratch(plan)
-                defer { shared.deallocate() }
-                for image in 0..<n {
-                    parallelFor(c, minChunk: Swift.max(1, 8192 / Swift.max(1, plan.rowFloats))) { ch in
-                        plan.splitRows(x: x + image * imageIn, channels: ch..<(ch + 1), into: shared.rows)
-                    }
-                    let items = WorkCounter(chunks)
-                    parallelFor(Swift.min(threads, chunks)) { _ in
-                        let scratch = WinogradScratch(plan, rows: false)
-                        defer { scratch.deallocate() }
-                        while let chunk = items.claim() {
-                            plan.run(chunk, rows: shared.rows, u: up, bias: bias, y: y + image * imageOut, scratch: scratch)
-                        }
+                // The rows split over channels, then the chunks claimed by the workers.
+                parallelFor(c, minChunk: Swift.max(1, 8192 / Swift.max(1, plan.rowFloats))) { ch in
+                    plan.splitRows(x: xi, channels: ch..<(ch + 1), into: scratch.rows)
+                }
+                let items = WorkCounter(chunks)
+                parallelFor(Swift.min(Engine.threads, chunks)) { _ in
+                    let own = WinogradScratch(plan, rows: false)
+                    defer { own.deallocate() }
+                    while let chunk = items.claim() {
+                        plan.run(chunk, rows: scratch.rows, u: up, bias: bias, y: yi, scratch: own)
                     }
                 }
             }

@@ -130,3 +130,51 @@ public struct Window2D: Equatable, Sendable {
                      try axis(input.w, p.left, p.right, e.w, stride.w, "W"))
     }
 }
+
+/// The axes of an image op's input: N×C×H×W, or one image given as C×H×W or H×W (N = 1, and C = 1
+/// for H×W). Results keep the input's rank (`shape(channels:size:)`). Conv, im2col and the pools read
+/// their inputs through it.
+struct ImageBatch {
+    let n: Int, c: Int, h: Int, w: Int
+    /// The input's rank: 4, 3 or 2.
+    let rank: Int
+
+    /// Reads `shape`; any other rank is an error naming `op`.
+    init(_ shape: [Int], op: String) throws {
+        switch shape.count {
+        case 4: (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        case 3: (n, c, h, w) = (1, shape[0], shape[1], shape[2])
+        case 2: (n, c, h, w) = (1, 1, shape[0], shape[1])
+        default:
+            throw OpError(op, "input must be N×C×H×W, C×H×W or H×W, got shape \(Shape.describe(shape)) (rank \(shape.count))")
+        }
+        rank = shape.count
+    }
+
+    var planes: Int { n * c }
+    var size: Size2 { Size2(h, w) }
+
+    /// A result of `channels` channels of `size`, in the input's rank: an H×W input gives H×W back when
+    /// the result has one channel, C×H×W otherwise.
+    func shape(channels: Int, size: Size2) -> [Int] {
+        switch rank {
+        case 4: return [n, channels, size.h, size.w]
+        case 3: return [channels, size.h, size.w]
+        default: return channels == 1 ? [size.h, size.w] : [channels, size.h, size.w]
+        }
+    }
+}
+
+/// The outputs q in 0..<count whose input column q·stride + offset lies inside 0..<width: the ones a
+/// window tap reads from the input row rather than from its padding.
+@inline(__always)
+func insideColumns(count: Int, offset: Int, stride: Int, width: Int) -> Range<Int> {
+    let lo = min(count, max(0, ceilDiv(-offset, stride)))
+    return lo..<max(lo, min(count, ceilDiv(width - offset, stride)))
+}
+
+/// ⌈a / b⌉ for b > 0 and any sign of a.
+@inline(__always)
+func ceilDiv(_ a: Int, _ b: Int) -> Int {
+    a >= 0 ? (a + b - 1) / b : -((-a) / b)
+}

@@ -13,14 +13,8 @@ extension Tensor {
     /// Output sizes come from `Window2D.outputSize`, as for `conv`.
     public static func im2col(_ x: Tensor, kernel: Size2, stride: Size2 = Size2(1), padding: PaddingSpec = .valid,
                               dilation: Size2 = Size2(1)) throws -> Tensor {
-        let n: Int, c: Int, h: Int, w: Int
-        switch x.rank {
-        case 4: (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        case 3: (n, c, h, w) = (1, x.shape[0], x.shape[1], x.shape[2])
-        case 2: (n, c, h, w) = (1, 1, x.shape[0], x.shape[1])
-        default:
-            throw OpError("im2col", "input must be N×C×H×W, C×H×W or H×W, got shape \(Shape.describe(x.shape))")
-        }
+        let batch = try ImageBatch(x.shape, op: "im2col")
+        let (n, c, h, w) = (batch.n, batch.c, batch.h, batch.w)
         let window = Window2D(kernel: kernel, stride: stride, dilation: dilation, padding: padding)
         let out = try window.outputSize(input: Size2(h, w), op: "im2col")
         let pad = window.resolvedPadding(input: Size2(h, w))
@@ -59,9 +53,8 @@ extension ConvGeometry {
         for r in 0..<kernel.h {
             for s in 0..<kernel.w {
                 let dx = s * dilation.w - pad.left
-                // Output columns q whose input column q·sw + dx lies inside 0..<W.
-                let qlo = min(ow, max(0, ceilDiv(-dx, stride.w)))
-                let qhi = max(qlo, min(ow, ceilDiv(w - dx, stride.w)))
+                let inside = insideColumns(count: ow, offset: dx, stride: stride.w, width: w)
+                let (qlo, qhi) = (inside.lowerBound, inside.upperBound)
                 var o = row
                 for p in 0..<oh {
                     let ih = p * stride.h + r * dilation.h - pad.top
@@ -85,10 +78,4 @@ extension ConvGeometry {
             }
         }
     }
-}
-
-/// ⌈a / b⌉ for b > 0 and any sign of a.
-@inlinable
-func ceilDiv(_ a: Int, _ b: Int) -> Int {
-    a >= 0 ? (a + b - 1) / b : -((-a) / b)
 }

@@ -120,7 +120,7 @@ extension Variable {
                                                dilation: dilation, ceilMode: ceilMode))
         }
         let op = "maxpool"
-        let planes = try PoolPlanes(x.value, op: op)
+        let planes = try ImageBatch(x.value.shape, op: op)
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, dilation: dilation,
                               padding: padding, ceilMode: ceilMode)
         let g = try Tensor.poolGeometry(planes, window: window, op: op)
@@ -143,7 +143,7 @@ extension Variable {
                 }
             }
         }
-        let value = Tensor(unchecked: planes.outputShape(Size2(g.p, g.q)), scalars: y)
+        let value = Tensor(unchecked: planes.shape(channels: planes.c, size: Size2(g.p, g.q)), scalars: y)
         let xShape = x.shape, chosen = indices
         return Autograd.record(value, parents: [x]) { gy in
             let dx = gy.scalars.withUnsafeBufferPointer { gb in
@@ -166,7 +166,7 @@ extension Variable {
                                ceilMode: Bool = false, countPad: Bool = true) throws -> Variable {
         let value = try Tensor.avgPool(x.value, kernel: kernel, stride: stride, padding: padding,
                                        ceilMode: ceilMode, countPad: countPad)
-        let planes = try PoolPlanes(x.value, op: "avgpool")
+        let planes = try ImageBatch(x.value.shape, op: "avgpool")
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode)
         let g = try Tensor.poolGeometry(planes, window: window, op: "avgpool")
         let xShape = x.shape
@@ -186,7 +186,7 @@ extension Variable {
     /// plane gets its output's gradient / (H·W).
     public static func globalAvgPool(_ x: Variable) throws -> Variable {
         let value = try Tensor.globalAvgPool(x.value)
-        let planes = try PoolPlanes(x.value, op: "gavgpool")
+        let planes = try ImageBatch(x.value.shape, op: "gavgpool")
         let xShape = x.shape, size = planes.h * planes.w
         return Autograd.record(value, parents: [x]) { gy in
             let dx = Tensor.gradientPlanes(xShape, planes: planes.planes, inPlane: size) { i, d in
@@ -201,7 +201,7 @@ extension Variable {
     /// goes to its first maximum (its first NaN when it holds one, matching the forward's NaN rule).
     public static func globalMaxPool(_ x: Variable) throws -> Variable {
         let value = try Tensor.globalMaxPool(x.value)
-        let planes = try PoolPlanes(x.value, op: "gmaxpool")
+        let planes = try ImageBatch(x.value.shape, op: "gmaxpool")
         let xShape = x.shape, size = planes.h * planes.w
         let xv = x.value
         return Autograd.record(value, parents: [x]) { gy in

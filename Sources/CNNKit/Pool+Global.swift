@@ -23,7 +23,7 @@ extension Tensor {
 
     private static func globalPool(_ x: Tensor, op: String,
                                    _ reduce: (UnsafePointer<Float>, Int) -> Float) throws -> Tensor {
-        let planes = try PoolPlanes(x, op: op)
+        let planes = try ImageBatch(x.shape, op: op)
         guard planes.h >= 1, planes.w >= 1 else {
             throw OpError(op, "input plane \(planes.h)×\(planes.w) is empty")
         }
@@ -35,7 +35,7 @@ extension Tensor {
                 parallelFor(planes.planes, minChunk: 16) { i in d[i] = reduce(s + i * size, size) }
             }
         }
-        return Tensor(unchecked: planes.outputShape(Size2(1, 1)), scalars: out)
+        return Tensor(unchecked: planes.shape(channels: planes.c, size: Size2(1, 1)), scalars: out)
     }
 
     /// Keeps the axes before `axis` and multiplies the rest into one: `flatten(axis: 1)` turns N×C×H×W

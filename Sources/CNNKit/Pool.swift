@@ -4,37 +4,6 @@
 // work over the N·C planes; 2×2 stride-2 windows with no padding (the common case) take a fast path,
 // the rest a general row-wise loop (both in Pool+Kernels.swift).
 
-/// The planes of a pooling input and how to give the result the input's rank.
-struct PoolPlanes {
-    let n: Int, c: Int, h: Int, w: Int
-    let rank: Int
-
-    /// Reads N×C×H×W, C×H×W (N=1) or H×W (N=C=1); anything else is an error naming `op`.
-    init(_ x: Tensor, op: String) throws {
-        let s = x.shape
-        switch s.count {
-        case 4: (n, c, h, w) = (s[0], s[1], s[2], s[3])
-        case 3: (n, c, h, w) = (1, s[0], s[1], s[2])
-        case 2: (n, c, h, w) = (1, 1, s[0], s[1])
-        default:
-            throw OpError(op, "expects an N×C×H×W, C×H×W or H×W input, got \(Shape.describe(s)) (rank \(s.count))")
-        }
-        rank = s.count
-    }
-
-    var planes: Int { n * c }
-    var size: Size2 { Size2(h, w) }
-
-    /// The output shape for spatial size `out`, in the input's rank.
-    func outputShape(_ out: Size2) -> [Int] {
-        switch rank {
-        case 4: return [n, c, out.h, out.w]
-        case 3: return [c, out.h, out.w]
-        default: return [out.h, out.w]
-        }
-    }
-}
-
 /// Everything a pooling kernel needs about one window geometry, resolved for one input size.
 struct PoolGeometry {
     let h: Int, w: Int            // input plane
@@ -65,7 +34,7 @@ extension Tensor {
     ///
     /// Like PyTorch, padding may be at most half the (dilated) kernel on each side, so that every window
     /// overlaps the input: a window made only of padding has no maximum and no average.
-    static func poolGeometry(_ planes: PoolPlanes, window: Window2D, op: String) throws -> PoolGeometry {
+    static func poolGeometry(_ planes: ImageBatch, window: Window2D, op: String) throws -> PoolGeometry {
         let out = try window.outputSize(input: planes.size, op: op)
         guard planes.h >= 1, planes.w >= 1 else {
             throw OpError(op, "input plane \(planes.h)×\(planes.w) is empty")
@@ -83,7 +52,7 @@ extension Tensor {
     }
 
     /// Runs `plane(src, dst)` over every N·C plane in parallel into a fresh output tensor.
-    static func mapPlanes(_ x: Tensor, _ planes: PoolPlanes, _ g: PoolGeometry,
+    static func mapPlanes(_ x: Tensor, _ planes: ImageBatch, _ g: PoolGeometry,
                           _ plane: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         let inPlane = g.h * g.w, outPlane = g.p * g.q
         let total = planes.planes * outPlane
@@ -97,7 +66,7 @@ extension Tensor {
             }
             initialized = total
         }
-        return Tensor(unchecked: planes.outputShape(Size2(g.p, g.q)), scalars: scalars)
+        return Tensor(unchecked: planes.shape(channels: planes.c, size: Size2(g.p, g.q)), scalars: scalars)
     }
 
     /// Max pooling over windows of `kernel`, as PyTorch's `max_pool2d` (ONNX MaxPool agrees).
@@ -114,7 +83,7 @@ extension Tensor {
     public static func maxPool(_ x: Tensor, kernel: Size2, stride: Size2? = nil, padding: PaddingSpec = .valid,
                                dilation: Size2 = Size2(1), ceilMode: Bool = false) throws -> Tensor {
         let op = "maxpool"
-        let planes = try PoolPlanes(x, op: op)
+        let planes = try ImageBatch(x.shape, op: op)
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, dilation: dilation,
                               padding: padding, ceilMode: ceilMode)
         let g = try poolGeometry(planes, window: window, op: op)
@@ -138,7 +107,7 @@ extension Tensor {
     public static func avgPool(_ x: Tensor, kernel: Size2, stride: Size2? = nil, padding: PaddingSpec = .valid,
                                ceilMode: Bool = false, countPad: Bool = true) throws -> Tensor {
         let op = "avgpool"
-        let planes = try PoolPlanes(x, op: op)
+        let planes = try ImageBatch(x.shape, op: op)
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode)
         let g = try poolGeometry(planes, window: window, op: op)
         if g.is2x2Stride2 {

@@ -30,10 +30,10 @@ struct ConvErrorTests {
         expectError("conv: kernel 3×3 does not fit padded input 4×2 (W=2, pad=[1, 0])") {
             try Tensor.conv(z([1, 1, 2, 2]), z([1, 1, 3, 3]), padding: .explicit(Padding2D(h: 1, w: 0)))
         }
-        expectError("conv: input must be N×C×H×W, C×H×W or H×W, got shape 5") {
+        expectError("conv: input must be N×C×H×W, C×H×W or H×W, got shape 5 (rank 1)") {
             try Tensor.conv(z([5]), z([1, 1, 1, 1]))
         }
-        expectError("conv: input must be N×C×H×W, C×H×W or H×W, got shape 1×1×1×1×1") {
+        expectError("conv: input must be N×C×H×W, C×H×W or H×W, got shape 1×1×1×1×1 (rank 5)") {
             try Tensor.conv(z([1, 1, 1, 1, 1]), z([1, 1, 1, 1]))
         }
         expectError("conv: weight must be K×(C/groups)×R×S or R×S, got shape 1×3×3") {
@@ -80,7 +80,7 @@ struct ConvErrorTests {
     @Test("im2col errors")
     func im2colErrors() {
         let z = Self.zeros
-        expectError("im2col: input must be N×C×H×W, C×H×W or H×W, got shape 3") {
+        expectError("im2col: input must be N×C×H×W, C×H×W or H×W, got shape 3 (rank 1)") {
             try Tensor.im2col(z([3]), kernel: Size2(1))
         }
         expectError("im2col: kernel 4×4 does not fit padded input 3×3 (H=3, pad=\"valid\")") {

@@ -136,7 +136,7 @@ struct PoolTests {
     @Test("pool errors name the op, the shape and the parameter")
     func errors() throws {
         let x = layerArange([1, 1, 4, 4])
-        expectLayerError("maxpool", "N×C×H×W", "got 4 (rank 1)") { try Tensor.maxPool(layerArange([4]), kernel: Size2(2)) }
+        expectLayerError("maxpool", "N×C×H×W", "got shape 4 (rank 1)") { try Tensor.maxPool(layerArange([4]), kernel: Size2(2)) }
         expectLayerError("avgpool", "2×3×4×5×6") { try Tensor.avgPool(layerArange([2, 3, 4, 5, 6]), kernel: Size2(2)) }
         expectLayerError("maxpool", "kernel 5×5 does not fit") { try Tensor.maxPool(x, kernel: Size2(5)) }
         expectLayerError("avgpool", "kernel size must be at least 1") { try Tensor.avgPool(x, kernel: Size2(0)) }
@@ -152,7 +152,7 @@ struct PoolTests {
         expectLayerError("maxpool", "input plane 0×4 is empty") {
             try Tensor.maxPool(Tensor(shape: [1, 1, 0, 4], repeating: 0), kernel: Size2(2), padding: .explicit(Padding2D(1)))
         }
-        expectLayerError("gavgpool", "got 4 (rank 1)") { try Tensor.globalAvgPool(layerArange([4])) }
+        expectLayerError("gavgpool", "got shape 4 (rank 1)") { try Tensor.globalAvgPool(layerArange([4])) }
         expectLayerError("gmaxpool", "empty") { try Tensor.globalMaxPool(Tensor(shape: [1, 2, 0, 3], repeating: 0)) }
     }
 
