@@ -3,11 +3,9 @@ import CNNKit
 import Foundation
 import Testing
 
-/// Real layers, gradients and training through the language. These need the engine's learning
-/// milestone (differentiable ops, layers, optimizers, `Training`): until it is merged they are
-/// skipped (`learningReady`).
+/// Real layers, gradients and training through the language.
 extension LearningTests {
-    @Suite(.enabled(if: learningReady, "needs the engine's layers, gradients and training"))
+    @Suite
     struct ModelTrainingTests {
         @Test func lenetPrintsAsATreeWithParameterCounts() throws {
             let c = CapturingSession()
