@@ -110,6 +110,7 @@ extension Variable {
     /// Constant padding (`Tensor.pad`); the gradient is the un-padded slice of the result's gradient.
     public func pad(_ pads: [Int], value fill: Float = 0) throws -> Variable {
         let y = try value.pad(pads, value: fill)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let (begin, _) = try value.padBounds(pads)
         let items = zip(begin, value.shape).map { IndexItem.slice(start: $0, end: $0 + $1, step: nil) }
         return Autograd.record(y, parents: [self]) { g in [try g.index(items)] }
@@ -118,6 +119,7 @@ extension Variable {
     /// Indexing and slicing (`Tensor.index`); the gradient is scattered into zeros at the positions read.
     public func index(_ items: [IndexItem]) throws -> Variable {
         let y = try value.index(items)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let (base, _, strides) = try value.indexLayout(items)
         let shape = value.shape
         return Autograd.record(y, parents: [self]) { g in

@@ -166,8 +166,7 @@ extension Session {
 
     private static func size(of value: Value) -> String {
         switch value {
-        case .tensor(let t): return shapeText(t.shape)
-        case .variable(let v): return shapeText(v.shape) + " (grad)"
+        case .tensor(let t): return shapeText(t.shape) + (t.isConstant ? "" : " (grad)")
         case .list(let items): return count(items.count, "item")
         case .string(let s): return count(s.count, "character")
         case .number(let n): return Value.formatNumber(n)
@@ -186,8 +185,7 @@ extension Session {
     /// Bytes the value's numbers occupy (float32 tensors and parameters, 8 per number, string bytes).
     static func memory(of value: Value) -> Int {
         switch value {
-        case .tensor(let t): return t.scalars.count * 4
-        case .variable(let v): return v.value.scalars.count * 4
+        case .tensor(let t): return t.value.scalars.count * 4
         case .list(let items): return items.reduce(0) { $0 + memory(of: $1) }
         case .string(let s): return s.utf8.count
         case .number: return 8

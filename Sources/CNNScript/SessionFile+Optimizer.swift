@@ -43,7 +43,7 @@ extension SessionFile {
             }
             for (name, value) in variables {
                 // A tensor without requires_grad loads as a plain tensor, which no optimizer updates.
-                if case .variable(let v) = value, v.requiresGrad { add(v, name, "") }
+                if case .tensor(let v) = value, v.requiresGrad { add(v, name, "") }
             }
         }
 
@@ -241,7 +241,7 @@ extension SessionFile {
                 }
                 guard let v = parametersByModel[e.owner]?[e.path] else { throw fail("names no parameter of model '\(e.owner)'") }
                 parameter = v
-            case .variable(let v)?:
+            case .tensor(let v)? where !v.isConstant:
                 parameter = v
             default:
                 throw fail("names no model or tensor with requires_grad saved in this file")

@@ -76,8 +76,7 @@ enum SessionFile {
         case .bool(let b): return ["kind": "bool", "value": b]
         case .number(let n): return ["kind": "number", "value": "\(n)"]
         case .string(let s): return ["kind": "string", "value": s]
-        case .tensor(let t): return tensorEntry(t, requiresGrad: false, data: &data)
-        case .variable(let v): return tensorEntry(v.value, requiresGrad: v.requiresGrad, data: &data)
+        case .tensor(let t): return tensorEntry(t.value, requiresGrad: t.requiresGrad, data: &data)
         case .list(let items):
             return ["kind": "list", "items": try items.map {
                 try manifestValue($0, name: name, owners: owners, data: &data, notes: &notes)
@@ -309,7 +308,7 @@ enum SessionFile {
         case .optimizer(let o): return try buildOptimizer(o, bytes, dataStart: dataStart, owners: owners)
         case .tensor(let shape, let offset, let count, let requiresGrad):
             let tensor = try Tensor(shape: shape, scalars: readFloats(bytes, at: dataStart + offset, count: count))
-            return requiresGrad ? .variable(Variable(tensor, requiresGrad: true)) : .tensor(tensor)
+            return requiresGrad ? .tensor(Variable(tensor, requiresGrad: true)) : .tensor(tensor)
         case .model(let offset, let size):
             let start = dataStart + offset
             // The initial weights drawn here are all replaced by the stored ones.

@@ -7,7 +7,7 @@ import Testing
 /// check argument binding and conversion (not the engine's arithmetic, which CNNKit's tests check).
 @Suite struct EngineBindingTests {
     private func tensor(_ s: Session, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> Tensor? {
-        guard case .tensor(let t)? = s.globals.lookup(name) else {
+        guard let t = s.globals.lookup(name)?.tensorValue else {
             Issue.record("\(name) is not a tensor", sourceLocation: sourceLocation)
             return nil
         }

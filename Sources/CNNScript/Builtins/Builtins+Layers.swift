@@ -186,7 +186,7 @@ extension Builtins {
             parameters: [.required("model", "a layer or model")],
             example: "len(parameters(Dense(4, 3)))",
             body: { a, _ in
-                .list(try a.layer("model").namedParameters().map { .variable($0.variable) })
+                .list(try a.layer("model").namedParameters().map { .tensor($0.variable) })
             }),
     ]
 

@@ -35,8 +35,7 @@ extension Builtins {
                 switch a["x"] {
                 case .list(let l): return .number(Double(l.count))
                 case .string(let s): return .number(Double(s.count))
-                case .tensor(let t) where t.rank >= 1: return .number(Double(t.shape[0]))
-                case .variable(let v) where v.value.rank >= 1: return .number(Double(v.shape[0]))
+                case .tensor(let t) where t.value.rank >= 1: return .number(Double(t.shape[0]))
                 case .object(let o as IndexableObject): return .number(Double(o.count))
                 default: throw a.fail("x", "a list, a string, a data set, a model or a tensor of rank ≥ 1", got: a["x"])
                 }
@@ -87,8 +86,7 @@ extension Builtins {
                     let v = i.globals.lookup(name) ?? .none
                     let what: String
                     switch v {
-                    case .tensor(let t): what = "tensor \(Shape.describe(t.shape)) f32"
-                    case .variable(let v): what = "tensor \(Shape.describe(v.shape)) f32 requires grad"
+                    case .tensor(let t): what = "tensor \(Shape.describe(t.shape)) f32\(t.isConstant ? "" : " requires grad")"
                     case .function(let f): what = "fn \(f.signature)"
                     case .list, .string, .number, .bool, .none: what = "\(v.typeName) \(i.display(v, quoted: true).prefix(60))"
                     case .object(let o as ModelObject):
@@ -118,10 +116,10 @@ extension Builtins {
                         let near = Completion.nearest(s, among: all.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
                         throw RuntimeError("help: no builtin named \(Value.quote(s))\(near); help() lists them all", at: a.pos("name"))
                     }
-                case .tensor(let t):
+                case .tensor(let t) where t.isConstant:
                     i.emit("a tensor \(Shape.describe(t.shape)) f32; members: \(Interpreter.tensorMembers.joined(separator: ", "))")
-                case .variable(let v):
-                    i.emit("a tensor \(Shape.describe(v.shape)) f32 that requires grad; members: \((Interpreter.tensorMembers + Interpreter.gradMembers).joined(separator: ", "))")
+                case .tensor(let t):
+                    i.emit("a tensor \(Shape.describe(t.shape)) f32 that requires grad; members: \((Interpreter.tensorMembers + Interpreter.gradMembers).joined(separator: ", "))")
                 case .object(let o):
                     i.emit("a \(o.typeName); members: \(o.memberNames.joined(separator: ", "))")
                 default:
