@@ -172,7 +172,7 @@ extension Session {
         case .number(let n): return Value.formatNumber(n)
         case .bool(let b): return b ? "true" : "false"
         case .function(let f): return f.signature
-        case .object(let o as ModelObject): return "\(ModelObject.grouped(o.module.parameterCount())) params"
+        case .object(let o as ModelObject): return "\(Shape.grouped(o.module.parameterCount())) params"
         case .object(let o as OptimizerObject):
             let n = o.optimizer.exportState().count
             return n == 0 ? "no state yet" : "state for \(count(n, "tensor"))"

@@ -1,9 +1,6 @@
 import CNNKit
 
 extension Builtins {
-    private static let strideDoc = "s or [sh, sw]"
-    private static let padDoc = "p, [ph, pw], [top, left, bottom, right], \"same\" or \"valid\""
-
     /// `relu sigmoid tanh`: elementwise, any shape.
     private static func activation(_ name: String, _ summary: String,
                                    _ f: @escaping (Variable) throws -> Variable) -> Builtin {
@@ -23,7 +20,7 @@ extension Builtins {
                          .optional("b", "bias of K values"),
                          .labeled("stride", .number(1), strideDoc),
                          .labeled("pad", .number(0), padDoc),
-                         .labeled("dilation", .number(1), "s or [dh, dw]: spacing of the kernel taps"),
+                         .labeled("dilation", .number(1), dilationDoc),
                          .labeled("groups", .number(1), "split channels into groups (C and K divisible by it)")],
             shapes: "x: N×C×H×W, w: K×(C/groups)×R×S, b: K → N×K×P×Q with P = floor((H + pads - dilation·(R-1) - 1) / stride) + 1",
             notes: "Like PyTorch's conv2d (and ONNX Conv), this is cross-correlation; \"same\" padding works at any stride,\nthe extra pixel going to the end as ONNX's SAME_UPPER.",
@@ -37,36 +34,24 @@ extension Builtins {
         Builtin(
             name: "maxpool", group: .cnn,
             summary: "Max pooling over k×k windows; stride defaults to the kernel size.",
-            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)"),
-                         .required("k", "window size, k or [kh, kw]"),
-                         .labeled("stride", .none, shown: "k", strideDoc),
-                         .labeled("pad", .number(0), padDoc + " (padding never wins the max)"),
-                         .labeled("dilation", .number(1), "s or [dh, dw]"),
-                         .labeled("ceil", .bool(false), "round the output size up (PyTorch's ceil_mode)")],
+            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)")] + maxPoolParameters,
             shapes: "N×C×H×W → N×C×P×Q",
             example: "maxpool(reshape(arange(16), [1, 1, 4, 4]), 2)",
             body: { a, _ in
-                let k = try a.size2("k"), stride = try a.optionalSize2("stride"), padding = try a.padding("pad")
-                let dilation = try a.size2("dilation"), ceil = try a.bool("ceil")
-                return .tensor(try Variable.maxPool(try a.variable("x"), kernel: k, stride: stride, padding: padding,
-                                                    dilation: dilation, ceilMode: ceil))
+                let w = try a.maxPoolArguments()
+                return .tensor(try Variable.maxPool(try a.variable("x"), kernel: w.kernel, stride: w.stride, padding: w.padding,
+                                                    dilation: w.dilation, ceilMode: w.ceil))
             }),
         Builtin(
             name: "avgpool", group: .cnn,
             summary: "Average pooling over k×k windows; stride defaults to the kernel size.",
-            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)"),
-                         .required("k", "window size, k or [kh, kw]"),
-                         .labeled("stride", .none, shown: "k", strideDoc),
-                         .labeled("pad", .number(0), padDoc),
-                         .labeled("ceil", .bool(false), "round the output size up (PyTorch's ceil_mode)"),
-                         .labeled("count_pad", .bool(true), "count padding cells in the divisor (PyTorch's count_include_pad, default true; ONNX's default is false)")],
+            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)")] + avgPoolParameters,
             shapes: "N×C×H×W → N×C×P×Q",
             example: "avgpool(reshape(arange(16), [1, 1, 4, 4]), 2)",
             body: { a, _ in
-                let k = try a.size2("k"), stride = try a.optionalSize2("stride"), padding = try a.padding("pad")
-                let ceil = try a.bool("ceil"), countPad = try a.bool("count_pad")
-                return .tensor(try Variable.avgPool(try a.variable("x"), kernel: k, stride: stride, padding: padding,
-                                                    ceilMode: ceil, countPad: countPad))
+                let w = try a.avgPoolArguments()
+                return .tensor(try Variable.avgPool(try a.variable("x"), kernel: w.kernel, stride: w.stride, padding: w.padding,
+                                                    ceilMode: w.ceil, countPad: w.countPad))
             }),
         Builtin(
             name: "gavgpool", group: .cnn,
@@ -156,7 +141,7 @@ extension Builtins {
                          .required("k", "kernel size: k, [kh, kw], or a weight tensor (its last two dims)"),
                          .labeled("stride", .number(1), strideDoc),
                          .labeled("pad", .number(0), padDoc),
-                         .labeled("dilation", .number(1), "s or [dh, dw]")],
+                         .labeled("dilation", .number(1), dilationDoc)],
             shapes: "N×C×H×W → N×(C·R·S)×(P·Q)",
             example: "im2col(reshape(arange(16), [1, 1, 4, 4]), 3)",
             body: { a, _ in

@@ -90,7 +90,7 @@ extension Builtins {
                     case .function(let f): what = "fn \(f.signature)"
                     case .list, .string, .number, .bool, .none: what = "\(v.typeName) \(i.display(v, quoted: true).prefix(60))"
                     case .object(let o as ModelObject):
-                        what = "\(o.typeName) \(o.module.signature), \(ModelObject.grouped(o.module.parameterCount())) params"
+                        what = "\(o.typeName) \(o.module.signature), \(Shape.grouped(o.module.parameterCount())) params"
                     case .object(let o as DatasetObject): what = o.describe(i.session.printOptions)
                     case .object(let o): what = o.typeName
                     }

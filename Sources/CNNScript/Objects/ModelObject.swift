@@ -172,11 +172,11 @@ final class ModelObject: IndexableObject {
         var rows: [(text: String, params: Int)] = []
         ModelObject.tree(module, name: nil, indent: 0, into: &rows, seen: [])
         let width = rows.map(\.text.count).max() ?? 0
-        let countWidth = rows.map { ModelObject.grouped($0.params).count }.max() ?? 0
+        let countWidth = rows.map { Shape.grouped($0.params).count }.max() ?? 0
         var lines: [String] = []
         for (k, row) in rows.enumerated() {
             guard row.params > 0 else { lines.append(row.text); continue }
-            let count = ModelObject.grouped(row.params)
+            let count = Shape.grouped(row.params)
             let aligned = String(repeating: " ", count: countWidth - count.count) + count
             lines.append(row.text + String(repeating: " ", count: width - row.text.count + 2) + aligned + (k == 0 ? " params" : ""))
         }
@@ -201,14 +201,4 @@ final class ModelObject: IndexableObject {
         rows.append((pad + ")", 0))
     }
 
-    /// 61706 → "61,706"
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
 }
