@@ -122,7 +122,7 @@ extension Variable {
         let op = "batchnorm"
         let xv = x.value
         // Inference without a graph is the plain op, its checks and messages included.
-        if !training && !Autograd.needsGraph(x, scale, bias) {
+        if !training && !Autograd.needsGraph([x, scale, bias]) {
             return Variable(try Tensor.batchNorm(xv, scale: scale.value, bias: bias.value, mean: runningMean,
                                                  variance: runningVar, eps: eps))
         }

@@ -56,13 +56,19 @@ public enum Autograd {
         try $gradDisabled.withValue(true) { try body() }
     }
 
-    /// True when an op on `parents` must record a graph node: gradients are on and some parent needs
-    /// one. Ops that would do work only the backward pass needs (saved indices, statistics, a plan)
-    /// ask first and otherwise run the plain `Tensor` op, so a constant costs what it did before autograd.
-    public static func needsGraph(_ parents: Variable...) -> Bool { needsGraph(parents) }
+    /// True when an op on `parents` must record a graph node: some parent needs a gradient and we are
+    /// not inside `noGrad`. Every op asks before it prepares its backward closure (and whatever that
+    /// keeps: indices, statistics, a plan) and otherwise returns the plain `Tensor` op's result as a
+    /// constant, so constants cost what they did before autograd. The flags are read before the
+    /// task-local switch, which costs more.
+    @inline(__always)
+    public static func needsGraph(_ x: Variable) -> Bool { x.requiresGrad && isEnabled }
+
+    @inline(__always)
+    public static func needsGraph(_ a: Variable, _ b: Variable) -> Bool { (a.requiresGrad || b.requiresGrad) && isEnabled }
 
     public static func needsGraph(_ parents: [Variable]) -> Bool {
-        isEnabled && parents.contains { $0.requiresGrad }
+        parents.contains { $0.requiresGrad } && isEnabled
     }
 
     /// The result of an op: a graph node when recording and some parent needs a gradient, else a
