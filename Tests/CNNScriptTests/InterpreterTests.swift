@@ -80,8 +80,8 @@ import Testing
     @Test func blockLambdasSpanLinesInsideArguments() {
         let src = "fn apply(f, v) = f(v)\nr = apply(fn(v) {\n  w = v * 2\n  w + 1\n}, 3)\nprint(r)"
         #expect(run(src).lines == ["7"])
-        #expect(Session.isIncomplete("apply(fn(v) {\n  w = v * 2"))
-        #expect(!Session.isIncomplete("apply(fn(v) {\n  w = v * 2\n}, 3)"))
+        #expect(isIncomplete("apply(fn(v) {\n  w = v * 2"))
+        #expect(!isIncomplete("apply(fn(v) {\n  w = v * 2\n}, 3)"))
     }
 
     @Test func pipes() {

@@ -183,13 +183,23 @@ struct StatementSplitTests {
                  2]; z = 3
             # trailing comment
             """
-        let statements = try Session.splitStatements(source)
+        let session = Session(output: { _ in })
+        let statements = session.entries(of: source, file: "test.cnns")
         #expect(statements.map(\.line) == [1, 4, 7, 13])
+        #expect(statements.allSatisfy { if case .ready = $0.prepared { true } else { false } }, "each entry is parsed")
         #expect(statements[0].text == "# setup\nx = 1")
         #expect(statements[1].text == "fn f(a) {\n  a + 1\n}")
         #expect(statements[2].text.hasPrefix("if x > 0 {") && statements[2].text.hasSuffix("print(\"neg\")\n}"))
         #expect(statements[3].text == "y = [1,\n     2]; z = 3", "a trailing comment is no statement")
-        #expect(try Session.splitStatements("").isEmpty)
-        #expect(throws: ScriptError.self) { try Session.splitStatements("x = (1,") }
+        #expect(session.entries(of: "", file: "test.cnns").isEmpty)
+        // An entry still open at the end is failed, with what it misses; so is a wrong one, which the
+        // entries after it do not join.
+        let broken = session.entries(of: "x = [1,\n", file: "test.cnns")
+        guard broken.count == 1, case .failed(let error) = broken[0].prepared else { Issue.record("\(broken)"); return }
+        #expect(error.file == "test.cnns" && error.message.contains("end of input"), "\(error)")
+        let wrong = session.entries(of: "x = 1 +* 2\ny = 3", file: "test.cnns")
+        #expect(wrong.map(\.line) == [1, 2])
+        if case .failed(let e) = wrong[0].prepared { #expect(e.line == 1 && e.column == 8, "\(e)") } else { Issue.record("not failed") }
+        if case .ready = wrong[1].prepared {} else { Issue.record("the next entry stands on its own") }
     }
 }

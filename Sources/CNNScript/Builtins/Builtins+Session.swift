@@ -147,20 +147,15 @@ extension Builtins {
                     label = f.name
                     _ = try i.callPositional(target, [], at: a.callPos)
                 }
-                var times: [Double] = []
+                var timing = Timing(loops: 1)
                 var total = 0.0
                 while true {
                     try i.session.checkCancel()
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    _ = try i.callPositional(target, [], at: a.callPos)
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                    times.append(seconds)
-                    total += seconds
-                    if let n { if times.count >= n { break } } else if total >= 0.2 || times.count >= 1000 { break }
+                    total += try timing.measure { _ = try i.callPositional(target, [], at: a.callPos) }
+                    let runs = timing.perLoop.count
+                    if let n { if runs >= n { break } } else if total >= 0.2 || runs >= 1000 { break }
                 }
-                times.sort()
-                let median = times[times.count / 2]
-                i.emit("\(label): median \(formatDuration(median)), best \(formatDuration(times[0])) over \(times.count) run\(times.count == 1 ? "" : "s")")
+                i.emit("\(label): " + timing.medianReport)
                 return .none
             }),
         Builtin(
@@ -199,18 +194,6 @@ extension Builtins {
                 return .none
             }),
     ]
-
-    /// `1.23 ms`, `45.6 µs`, `2.01 s`
-    static func formatDuration(_ seconds: Double) -> String {
-        func three(_ v: Double) -> String {
-            let digits = v >= 100 ? 0 : v >= 10 ? 1 : 2
-            return String(format: "%.\(digits)f", v)
-        }
-        if seconds >= 1 { return three(seconds) + " s" }
-        if seconds >= 1e-3 { return three(seconds * 1e3) + " ms" }
-        if seconds >= 1e-6 { return three(seconds * 1e6) + " µs" }
-        return three(seconds * 1e9) + " ns"
-    }
 
     static let syntaxHelp = """
     x = expr                 assignment (prints nothing); a, b = list unpacks
