@@ -121,6 +121,11 @@ extension Variable {
                                  momentum: Float = 0.1, eps: Float = 1e-5, training: Bool) throws -> Variable {
         let op = "batchnorm"
         let xv = x.value
+        // Inference without a graph is the plain op, its checks and messages included.
+        if !training && !Autograd.needsGraph([x, scale, bias]) {
+            return Variable(try Tensor.batchNorm(xv, scale: scale.value, bias: bias.value, mean: runningMean,
+                                                 variance: runningVar, eps: eps))
+        }
         guard xv.rank >= 2 else {
             throw OpError(op, "expects an input of rank ≥ 2 (N×C×…), got \(Shape.describe(xv.shape))")
         }

@@ -396,38 +396,3 @@ extension ConvGeometry {
         }
     }
 }
-
-extension Variable {
-    /// Differentiable 2-D convolution: the value of `Tensor.conv` (same parameters, rank adaptation and
-    /// errors), with gradients for the input, the weight and the bias. A 2-D R×S weight is shared by
-    /// every channel (depthwise), so its gradient sums the per-channel gradients.
-    public static func conv(_ x: Variable, _ w: Variable, bias: Variable? = nil, stride: Size2 = Size2(1),
-                            padding: PaddingSpec = .valid, dilation: Size2 = Size2(1), groups: Int = 1) throws -> Variable {
-        let plan = try ConvPlan(x: x.value, w: w.value, bias: bias?.value, stride: stride, padding: padding,
-                                dilation: dilation, groups: groups)
-        let y = try Tensor.conv(x.value, w.value, bias: bias?.value, stride: stride, padding: padding,
-                                dilation: dilation, groups: groups)
-        let xv = x.value, wv = w.value
-        let geometry = plan.geometry
-        let needX = x.requiresGrad, needW = w.requiresGrad, needB = bias?.requiresGrad ?? false
-        let parents = bias.map { [x, w, $0] } ?? [x, w]
-        return Autograd.record(y, parents: parents) { gy in
-            let taps = geometry.kernel.h * geometry.kernel.w
-            let weights = wv.rank == 2 ? Array([[Float]](repeating: wv.scalars, count: geometry.k).joined()) : wv.scalars
-            let grads = geometry.backward(x: xv.scalars, w: weights, dy: gy.scalars, needX: needX, needW: needW, needB: needB)
-            var dw = grads.w
-            if wv.rank == 2, let full = dw {
-                // One shared kernel: add up every channel's gradient.
-                var shared = [Float](repeating: 0, count: taps)
-                for ch in 0..<geometry.k {
-                    for t in 0..<taps { shared[t] += full[ch * taps + t] }
-                }
-                dw = shared
-            }
-            var out: [Tensor?] = [grads.x.map { Tensor(unchecked: xv.shape, scalars: $0) },
-                                  dw.map { Tensor(unchecked: wv.shape, scalars: $0) }]
-            if let bias { out.append(grads.b.map { Tensor(unchecked: bias.shape, scalars: $0) }) }
-            return out
-        }
-    }
-}

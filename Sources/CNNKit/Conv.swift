@@ -1,8 +1,10 @@
 // x: N×C×H×W, w: K×(C/groups)×R×S, bias: K → N×K×P×Q
 //
-// The public entry point of 2-D convolution: rank adaptation and validation. The kernels and the
-// choice between them live in ConvKernels.swift (im2col + SGEMM, 1×1 GEMM, depthwise), ConvDirect.swift
-// (the default SIMD16 direct kernel) and Im2col.swift (the column matrix).
+// The public entry points of 2-D convolution, plain (`Tensor.conv`) and differentiable
+// (`Variable.conv`), side by side over one `ConvPlan`: rank adaptation, validation and the weight
+// layout the kernels take are decided once, there. The kernels and the choice between them live in
+// ConvKernels.swift (im2col + SGEMM, 1×1 GEMM, depthwise), ConvDirect.swift (the default SIMD16 direct
+// kernel) and Im2col.swift (the column matrix); the gradients' kernels in Conv+Backward.swift.
 
 extension Tensor {
     /// 2-D convolution of a batch of images, computed as cross-correlation (the kernel is NOT flipped),
@@ -30,10 +32,31 @@ extension Tensor {
                             padding: PaddingSpec = .valid, dilation: Size2 = Size2(1), groups: Int = 1) throws -> Tensor {
         let plan = try ConvPlan(x: x, w: w, bias: bias, stride: stride, padding: padding,
                                 dilation: dilation, groups: groups)
-        // A 2-D weight is the same kernel for every channel: give each channel its own copy.
-        let weights = w.rank == 2 ? Array([[Float]](repeating: w.scalars, count: plan.geometry.k).joined()) : w.scalars
-        let y = plan.geometry.run(x: x.scalars, w: weights, bias: bias?.scalars)
-        return Tensor(unchecked: plan.resultShape, scalars: y)
+        return plan.forward(x: x, w: w, bias: bias)
+    }
+}
+
+extension Variable {
+    /// Differentiable 2-D convolution: the value of `Tensor.conv` (same parameters, rank adaptation and
+    /// errors: one `ConvPlan` serves both), with gradients for the input, the weight and the bias. A 2-D
+    /// R×S weight is shared by every channel (depthwise), so its gradient sums the per-channel gradients.
+    public static func conv(_ x: Variable, _ w: Variable, bias: Variable? = nil, stride: Size2 = Size2(1),
+                            padding: PaddingSpec = .valid, dilation: Size2 = Size2(1), groups: Int = 1) throws -> Variable {
+        let xv = x.value, wv = w.value
+        let plan = try ConvPlan(x: xv, w: wv, bias: bias?.value, stride: stride, padding: padding,
+                                dilation: dilation, groups: groups)
+        let y = plan.forward(x: xv, w: wv, bias: bias?.value)
+        let parents = bias.map { [x, w, $0] } ?? [x, w]
+        guard Autograd.needsGraph(parents) else { return Variable(y) }
+        let needX = x.requiresGrad, needW = w.requiresGrad, needB = bias?.requiresGrad ?? false
+        return Autograd.record(y, parents: parents) { gy in
+            let grads = plan.geometry.backward(x: xv.scalars, w: plan.kernelWeights(wv), dy: gy.scalars,
+                                               needX: needX, needW: needW, needB: needB)
+            var out: [Tensor?] = [grads.x.map { Tensor(unchecked: xv.shape, scalars: $0) },
+                                  grads.w.map { Tensor(unchecked: wv.shape, scalars: plan.weightGradient($0, of: wv)) }]
+            if let bias { out.append(grads.b.map { Tensor(unchecked: bias.shape, scalars: $0) }) }
+            return out
+        }
     }
 }
 
@@ -41,6 +64,29 @@ extension Tensor {
 struct ConvPlan {
     var geometry: ConvGeometry
     var resultShape: [Int]
+
+    /// The weight as the kernels take it, K×(C/groups)×R×S. A 2-D weight is one kernel for every
+    /// channel: each channel gets its own copy.
+    func kernelWeights(_ w: Tensor) -> [Float] {
+        w.rank == 2 ? Array([[Float]](repeating: w.scalars, count: geometry.k).joined()) : w.scalars
+    }
+
+    /// The kernels' weight gradient (K×(C/groups)×R×S) in the layout of the weight `w` as given: a 2-D
+    /// weight, shared by every channel, gets the sum of the channels' gradients.
+    func weightGradient(_ full: [Float], of w: Tensor) -> [Float] {
+        guard w.rank == 2 else { return full }
+        let taps = geometry.kernel.h * geometry.kernel.w
+        var shared = [Float](repeating: 0, count: taps)
+        for ch in 0..<geometry.k {
+            for t in 0..<taps { shared[t] += full[ch * taps + t] }
+        }
+        return shared
+    }
+
+    /// Runs the convolution this plan validated.
+    func forward(x: Tensor, w: Tensor, bias: Tensor?) -> Tensor {
+        Tensor(unchecked: resultShape, scalars: geometry.run(x: x.scalars, w: kernelWeights(w), bias: bias?.scalars))
+    }
 
     init(x: Tensor, w: Tensor, bias: Tensor?, stride: Size2, padding: PaddingSpec, dilation: Size2,
          groups: Int) throws {

@@ -8,6 +8,8 @@ extension Variable {
     public func dropout(p: Float, training: Bool, using rng: inout RandomSource) throws -> Variable {
         guard p >= 0, p <= 1 else { throw OpError("dropout", "p must be in [0, 1], got \(p)") }
         guard training, p > 0 else { return self }
+        // Without a graph the mask need not be kept: the plain op draws the same numbers.
+        guard Autograd.needsGraph(self) else { return Variable(try value.dropout(p: p, training: true, using: &rng)) }
         let x = value
         if p == 1 {
             let zeros = Tensor(unchecked: x.shape, scalars: [Float](repeating: 0, count: x.count))

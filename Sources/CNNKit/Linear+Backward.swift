@@ -8,9 +8,10 @@ extension Variable {
     /// and errors) with gradients for the input, the weight and the bias.
     public static func linear(_ x: Variable, _ w: Variable, bias: Variable? = nil) throws -> Variable {
         let y = try Tensor.linear(x.value, w.value, bias: bias?.value)
+        let parents = bias.map { [x, w, $0] } ?? [x, w]
+        guard Autograd.needsGraph(parents) else { return Variable(y) }
         let xv = x.value, wv = w.value
         let needX = x.requiresGrad, needW = w.requiresGrad
-        let parents = bias.map { [x, w, $0] } ?? [x, w]
         return Autograd.record(y, parents: parents) { gy in
             let kernels = Kernels.active
             let inFeatures = wv.shape[1], outFeatures = wv.shape[0]

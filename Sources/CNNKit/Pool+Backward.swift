@@ -115,7 +115,7 @@ extension Variable {
     /// row-major window order takes it, as in PyTorch.
     public static func maxPool(_ x: Variable, kernel: Size2, stride: Size2? = nil, padding: PaddingSpec = .valid,
                                dilation: Size2 = Size2(1), ceilMode: Bool = false) throws -> Variable {
-        guard Autograd.isEnabled && x.requiresGrad else {
+        guard Autograd.needsGraph(x) else {
             return Variable(try Tensor.maxPool(x.value, kernel: kernel, stride: stride, padding: padding,
                                                dilation: dilation, ceilMode: ceilMode))
         }
@@ -166,6 +166,7 @@ extension Variable {
                                ceilMode: Bool = false, countPad: Bool = true) throws -> Variable {
         let value = try Tensor.avgPool(x.value, kernel: kernel, stride: stride, padding: padding,
                                        ceilMode: ceilMode, countPad: countPad)
+        guard Autograd.needsGraph(x) else { return Variable(value) }
         let planes = try ImageBatch(x.value.shape, op: "avgpool")
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode)
         let g = try Tensor.poolGeometry(planes, window: window, op: "avgpool")
@@ -186,6 +187,7 @@ extension Variable {
     /// plane gets its output's gradient / (H·W).
     public static func globalAvgPool(_ x: Variable) throws -> Variable {
         let value = try Tensor.globalAvgPool(x.value)
+        guard Autograd.needsGraph(x) else { return Variable(value) }
         let planes = try ImageBatch(x.value.shape, op: "gavgpool")
         let xShape = x.shape, size = planes.h * planes.w
         return Autograd.record(value, parents: [x]) { gy in
@@ -201,6 +203,7 @@ extension Variable {
     /// goes to its first maximum (its first NaN when it holds one, matching the forward's NaN rule).
     public static func globalMaxPool(_ x: Variable) throws -> Variable {
         let value = try Tensor.globalMaxPool(x.value)
+        guard Autograd.needsGraph(x) else { return Variable(value) }
         let planes = try ImageBatch(x.value.shape, op: "gmaxpool")
         let xShape = x.shape, size = planes.h * planes.w
         let xv = x.value

@@ -40,6 +40,7 @@ extension Variable {
     /// Differentiable softmax along `axis` (negative counts from the end).
     public func softmax(axis: Int = -1) throws -> Variable {
         let y = try value.softmax(axis: axis)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         return Autograd.record(y, parents: [self]) { g in [Tensor.softmaxBackward(g, y, axis: axis, log: false)] }
     }
 
@@ -47,6 +48,7 @@ extension Variable {
     /// which fuses this with the NLL and never forms the log-probabilities' gradient.
     public func logSoftmax(axis: Int = -1) throws -> Variable {
         let y = try value.logSoftmax(axis: axis)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         return Autograd.record(y, parents: [self]) { g in [Tensor.softmaxBackward(g, y, axis: axis, log: true)] }
     }
 }

@@ -44,6 +44,26 @@ extension Tensor {
     }
 }
 
+extension BinaryOp {
+    /// Arithmetic has a gradient; comparisons give 0/1 masks, constants for autograd (as in PyTorch).
+    var isDifferentiable: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .pow, .maximum, .minimum: return true
+        case .eq, .ne, .lt, .le, .gt, .ge: return false
+        }
+    }
+}
+
+extension UnaryOp {
+    /// Rounding has no useful gradient (zero almost everywhere).
+    var isDifferentiable: Bool {
+        switch self {
+        case .neg, .abs, .exp, .log, .sqrt: return true
+        case .floor, .ceil, .round: return false
+        }
+    }
+}
+
 extension Variable {
     /// Differentiable `a op b` with NumPy broadcasting (`Tensor.binary`).
     ///
@@ -54,6 +74,8 @@ extension Variable {
     public static func binary(_ op: BinaryOp, _ a: Variable, _ b: Variable) throws -> Variable {
         let x = a.value, w = b.value
         let y = try Tensor.binary(op, x, w)
+        // Comparisons are piecewise constant: no gradient, so no graph node either.
+        guard op.isDifferentiable, Autograd.needsGraph(a, b) else { return Variable(y) }
         let sa = x.shape, sb = w.shape
         let needA = a.requiresGrad, needB = b.requiresGrad
         // Saved operands only when the other side's gradient needs them.
@@ -113,7 +135,6 @@ extension Variable {
                         needB ? try (g - d).sum(toShape: sb) : nil]
             }
         case .eq, .ne, .lt, .le, .gt, .ge:
-            // A comparison is piecewise constant: no gradient, so no graph node.
             return Variable(y)
         }
     }
@@ -122,6 +143,8 @@ extension Variable {
     public func unary(_ op: UnaryOp) throws -> Variable {
         let x = value
         let y = x.unary(op)
+        // The rounding functions are piecewise constant: zero gradient almost everywhere (as PyTorch).
+        guard op.isDifferentiable, Autograd.needsGraph(self) else { return Variable(y) }
         switch op {
         case .neg:
             return Autograd.record(y, parents: [self]) { g in [g.unary(.neg)] }
@@ -136,7 +159,6 @@ extension Variable {
         case .sqrt:
             return Autograd.record(y, parents: [self]) { g in [g.zipScalars(y) { $0 / (2 * $1) }] }
         case .floor, .ceil, .round:
-            // Piecewise constant: zero gradient almost everywhere (as PyTorch), so no graph node.
             return Variable(y)
         }
     }
@@ -146,6 +168,7 @@ extension Variable {
     public func clip(min lower: Float?, max upper: Float?) throws -> Variable {
         let x = value
         let y = x.clip(min: lower, max: upper)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let lo = lower ?? -.infinity, hi = upper ?? .infinity
         return Autograd.record(y, parents: [self]) { g in
             [g.zipScalars(x) { g, x in x >= lo && x <= hi ? g : 0 }]
@@ -171,6 +194,8 @@ extension Variable {
 
     /// Differentiable negation; cannot fail, so it does not throw.
     public static prefix func - (x: Variable) -> Variable {
-        Autograd.record(x.value.unary(.neg), parents: [x]) { g in [g.unary(.neg)] }
+        let y = x.value.unary(.neg)
+        guard Autograd.needsGraph(x) else { return Variable(y) }
+        return Autograd.record(y, parents: [x]) { g in [g.unary(.neg)] }
     }
 }

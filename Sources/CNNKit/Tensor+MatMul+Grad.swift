@@ -95,6 +95,7 @@ extension Variable {
     public static func matmul(_ a: Variable, _ b: Variable) throws -> Variable {
         let x = a.value, w = b.value
         let y = try Tensor.matmul(x, w)
+        guard Autograd.needsGraph(a, b) else { return Variable(y) }
         let needA = a.requiresGrad, needB = b.requiresGrad
         return Autograd.record(y, parents: [a, b]) { g in
             let (ga, gb) = Tensor.matmulBackward(g, x, w, needA: needA, needB: needB)

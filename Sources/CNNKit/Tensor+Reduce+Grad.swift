@@ -23,6 +23,7 @@ extension Variable {
     /// Differentiable sum: every element gets the gradient of its sum.
     public func sum(axes: [Int]? = nil, keepdims: Bool = false) throws -> Variable {
         let y = try value.sum(axes: axes, keepdims: keepdims)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let shape = value.shape, kept = value.keptShape(axes)
         return Autograd.record(y, parents: [self]) { g in [try g.spread(from: kept, to: shape)] }
     }
@@ -30,6 +31,7 @@ extension Variable {
     /// Differentiable mean: every element gets 1/r of the gradient of its mean (r reduced elements).
     public func mean(axes: [Int]? = nil, keepdims: Bool = false) throws -> Variable {
         let y = try value.mean(axes: axes, keepdims: keepdims)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let shape = value.shape, kept = value.keptShape(axes)
         let r = Float(value.count / Swift.max(1, y.count))
         return Autograd.record(y, parents: [self]) { g in
@@ -52,6 +54,7 @@ extension Variable {
     }
 
     private func extremeGrad(_ y: Tensor, axes: [Int]?) throws -> Variable {
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let x = value, kept = x.keptShape(axes)
         return Autograd.record(y, parents: [self]) { g in
             let best = try y.spread(from: kept, to: x.shape)
@@ -68,6 +71,7 @@ extension Variable {
     public func std(axes: [Int]? = nil, keepdims: Bool = false) throws -> Variable {
         let x = value
         let y = try x.std(axes: axes, keepdims: keepdims)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let kept = x.keptShape(axes)
         let r = Float(x.count / Swift.max(1, y.count))
         return Autograd.record(y, parents: [self]) { g in

@@ -59,18 +59,22 @@ extension Variable {
 
     /// A result holding this variable's elements in the same order under another shape.
     private func viewing(_ y: Tensor) -> Variable {
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let shape = value.shape
         return Autograd.record(y, parents: [self]) { g in [g.reshaped(unchecked: shape)] }
     }
 
     /// The axes in reverse order; reversing is its own inverse.
     public func transposed() throws -> Variable {
-        Autograd.record(value.transposed(), parents: [self]) { g in [g.transposed()] }
+        let y = value.transposed()
+        guard Autograd.needsGraph(self) else { return Variable(y) }
+        return Autograd.record(y, parents: [self]) { g in [g.transposed()] }
     }
 
     /// Result axis i is axis `axes[i]`; the gradient is permuted by the inverse permutation.
     public func permute(_ axes: [Int]) throws -> Variable {
         let y = try value.permute(axes)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let rank = value.rank
         var inverse = [Int](repeating: 0, count: rank)
         for (i, axis) in axes.enumerated() { inverse[axis < 0 ? axis + rank : axis] = i }
@@ -80,6 +84,7 @@ extension Variable {
     /// Joins along an existing axis; each input's gradient is its slice of the result's gradient.
     public static func concat(_ xs: [Variable], axis: Int = 0) throws -> Variable {
         let y = try Tensor.concat(xs.map(\.value), axis: axis)
+        guard Autograd.needsGraph(xs) else { return Variable(y) }
         let a = axis < 0 ? axis + y.rank : axis
         var starts: [Int] = [], position = 0
         for x in xs { starts.append(position); position += x.shape[a] }
@@ -97,6 +102,7 @@ extension Variable {
     /// Joins along a new axis; each input's gradient is its position along that axis.
     public static func stack(_ xs: [Variable], axis: Int = 0) throws -> Variable {
         let y = try Tensor.stack(xs.map(\.value), axis: axis)
+        guard Autograd.needsGraph(xs) else { return Variable(y) }
         let a = axis < 0 ? axis + y.rank : axis
         let needs = xs.map(\.requiresGrad)
         return Autograd.record(y, parents: xs) { g in
@@ -110,6 +116,7 @@ extension Variable {
     /// Constant padding (`Tensor.pad`); the gradient is the un-padded slice of the result's gradient.
     public func pad(_ pads: [Int], value fill: Float = 0) throws -> Variable {
         let y = try value.pad(pads, value: fill)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let (begin, _) = try value.padBounds(pads)
         let items = zip(begin, value.shape).map { IndexItem.slice(start: $0, end: $0 + $1, step: nil) }
         return Autograd.record(y, parents: [self]) { g in [try g.index(items)] }
@@ -118,6 +125,7 @@ extension Variable {
     /// Indexing and slicing (`Tensor.index`); the gradient is scattered into zeros at the positions read.
     public func index(_ items: [IndexItem]) throws -> Variable {
         let y = try value.index(items)
+        guard Autograd.needsGraph(self) else { return Variable(y) }
         let (base, _, strides) = try value.indexLayout(items)
         let shape = value.shape
         return Autograd.record(y, parents: [self]) { g in

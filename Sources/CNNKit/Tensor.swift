@@ -56,6 +56,17 @@ public struct Tensor: Equatable, Sendable {
 
 /// Shape arithmetic shared by every op.
 public enum Shape {
+    /// `61,706`: digits grouped by thousands, as printouts show parameter and operation counts.
+    public static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
     /// The largest tensor the engine will allocate: 2^31 float32 values (8 GiB). Anything a user types or
     /// a file declares is checked against it before memory is reserved.
     public static let maxElements = 1 << 31

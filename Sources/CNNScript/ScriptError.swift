@@ -9,13 +9,16 @@ public struct Presentation: Sendable {
     /// The host's stdout is a terminal: progress (`fit`) may redraw a line in place with "\r" and an
     /// ANSI clear-line. When false (a pipe or a file) progress prints one plain line per epoch.
     public var live: Bool
-    public init(color: Bool = false, unicode: Bool = false, width: Int = 80, live: Bool = false) {
-        self.color = color; self.unicode = unicode; self.width = width; self.live = live
+    /// The terminal shows 24-bit colour (`COLORTERM=truecolor` or `24bit`): heat maps use exact colours
+    /// rather than the xterm 256-colour cube.
+    public var trueColor: Bool
+    public init(color: Bool = false, unicode: Bool = false, width: Int = 80, live: Bool = false, trueColor: Bool = false) {
+        self.color = color; self.unicode = unicode; self.width = width; self.live = live; self.trueColor = trueColor
     }
 }
 
 /// A script error with its place: rendered as `FILE:LINE:COL: error: MESSAGE`, the source line and a caret.
-public struct ScriptError: Error, CustomStringConvertible, Sendable {
+public struct ScriptError: Error, CustomStringConvertible, Equatable, Sendable {
     public var file: String
     public var line: Int
     public var column: Int

@@ -78,7 +78,7 @@ extension Session {
             value = next
         }
         switch value {
-        case .tensor, .variable: return Interpreter.tensorMembers + Interpreter.gradMembers
+        case .tensor: return Interpreter.tensorMembers + Interpreter.gradMembers
         case .object(let o): return o.memberNames.sorted()
         default: return []
         }

@@ -33,6 +33,14 @@ extension Session {
         line.first { !$0.isWhitespace } == ":"
     }
 
+    /// Runs one meta-command line for a host: how it ended (errors placed at the line, in `<stdin>`)
+    /// and whether it was `:quit`.
+    public func executeMeta(_ line: String, history: [String] = []) -> (result: RunOutcome, quit: Bool) {
+        var quit = false
+        let result = result(file: "<stdin>") { quit = try runMeta(line, history: history) == .quit }
+        return (result, quit)
+    }
+
     /// Runs one meta-command line. `history` holds the host's input history, oldest first, for
     /// `:history`. Throws `ScriptError` (unknown command, bad arguments, errors of the timed statement,
     /// files that cannot be saved or loaded) or `CancelledError`.
@@ -60,10 +68,9 @@ extension Session {
             lastValue = .none
         case "time":
             guard !rest.isEmpty else { throw fail(":time: give a statement to time, e.g. :time sum(randn(1000))") }
-            let cpu = cpuSeconds(), start = DispatchTime.now().uptimeNanoseconds
-            try run(rest, file: "<stdin>", echo: .all)
-            let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            output("CPU time: \(Self.formatDuration(cpuSeconds() - cpu)), Wall time: \(Self.formatDuration(wall))\n")
+            let cpu = cpuSeconds()
+            let wall = try Timing.seconds { try run(rest, file: "<stdin>", echo: .all) }
+            output("CPU time: \(Timing.format(cpuSeconds() - cpu)), Wall time: \(Timing.format(wall))\n")
         case "timeit": try timeit(rest, line: line, fail: fail)
         case "history":
             var shown = history
@@ -123,15 +130,13 @@ extension Session {
             output("loaded \(Self.count(variables.count, "variable"))\(variables.isEmpty ? "" : ": " + listed) from \(path)\n")
         case "run":
             guard let path = words.first, words.count == 1 else { throw fail(":run: give one script, e.g. :run setup.cnns") }
-            let bytes: [UInt8]
+            let text: String
             do {
-                bytes = try readBytes(expand(path))
-            } catch let e as SessionFile.Failure {
+                text = try Session.readSource(expand(path))
+            } catch let e as UnreadableSource {
                 throw fail(":run: cannot read \(path): \(e)")
             }
-            // As `cnns FILE` reads it: a byte-order mark is not part of the program.
-            let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-            try run(String(decoding: bytes[start...], as: UTF8.self), file: path, echo: .none)
+            try run(text, file: path, echo: .none)
         case "help", "?":
             try metaHelp(words.first, fail: fail)
         case "quit", "q", "exit":
@@ -166,14 +171,13 @@ extension Session {
 
     private static func size(of value: Value) -> String {
         switch value {
-        case .tensor(let t): return shapeText(t.shape)
-        case .variable(let v): return shapeText(v.shape) + " (grad)"
+        case .tensor(let t): return shapeText(t.shape) + (t.isConstant ? "" : " (grad)")
         case .list(let items): return count(items.count, "item")
         case .string(let s): return count(s.count, "character")
         case .number(let n): return Value.formatNumber(n)
         case .bool(let b): return b ? "true" : "false"
         case .function(let f): return f.signature
-        case .object(let o as ModelObject): return "\(ModelObject.grouped(o.module.parameterCount())) params"
+        case .object(let o as ModelObject): return "\(Shape.grouped(o.module.parameterCount())) params"
         case .object(let o as OptimizerObject):
             let n = o.optimizer.exportState().count
             return n == 0 ? "no state yet" : "state for \(count(n, "tensor"))"
@@ -186,8 +190,7 @@ extension Session {
     /// Bytes the value's numbers occupy (float32 tensors and parameters, 8 per number, string bytes).
     static func memory(of value: Value) -> Int {
         switch value {
-        case .tensor(let t): return t.scalars.count * 4
-        case .variable(let v): return v.value.scalars.count * 4
+        case .tensor(let t): return t.value.scalars.count * 4
         case .list(let items): return items.reduce(0) { $0 + memory(of: $1) }
         case .string(let s): return s.utf8.count
         case .number: return 8
@@ -209,22 +212,9 @@ extension Session {
         return String(format: "%.1f %@", value, units[unit])
     }
 
-    private static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+    private static func count(_ n: Int, _ noun: String) -> String { Timing.count(n, noun) }
 
     // MARK: - :time, :timeit
-
-    /// `850 ns`, `12.3 µs`, `4.56 ms`, `1.23 s`: three significant digits.
-    public static func formatDuration(_ seconds: Double) -> String {
-        let (value, unit): (Double, String)
-        switch abs(seconds) {
-        case ..<1e-6: (value, unit) = (seconds * 1e9, "ns")
-        case ..<1e-3: (value, unit) = (seconds * 1e6, "µs")
-        case ..<1: (value, unit) = (seconds * 1e3, "ms")
-        default: (value, unit) = (seconds, "s")
-        }
-        let digits = abs(value) >= 100 ? 0 : abs(value) >= 10 ? 1 : 2
-        return String(format: "%.\(digits)f \(unit)", value)
-    }
 
     private func cpuSeconds() -> Double {
         var now = timespec()
@@ -248,50 +238,27 @@ extension Session {
         }
         let source = words.joined(separator: " ")
         guard !source.isEmpty else { throw fail(":timeit: give a statement to time, e.g. :timeit sum(randn(1000))") }
-        let statements: [Stmt]
-        do {
-            statements = try Parser.parse(source, file: "<stdin>")
-        } catch let e as SyntaxError {
-            throw ScriptError(file: "<stdin>", line: e.pos.line, column: e.pos.column, message: e.message, sourceLine: source)
+        let program: Program
+        switch prepare(source, file: "<stdin>") {
+        case .ready(let p): program = p
+        case .incomplete(let error), .failed(let error): throw error
         }
-        func time(_ count: Int) throws -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<count { try runQuietly(statements, source: source) }
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
+        let once = { try self.run(program, echo: .none) }
         let number: Int
         if let loops {
             number = loops
         } else {
             var candidate = 1
             var step = 0
-            while true {
-                if try time(candidate) >= 0.2 || candidate >= 1_000_000 { break }
+            while try Timing.seconds(loops: candidate, once) < 0.2 && candidate < 1_000_000 {
                 step += 1
                 candidate = [1, 2, 5][step % 3] * Int(pow(10, Double(step / 3)))
             }
             number = candidate
         }
-        var perLoop: [Double] = []
-        for _ in 0..<runs { perLoop.append(try time(number) / Double(number)) }
-        let mean = perLoop.reduce(0, +) / Double(runs)
-        let deviation = runs > 1 ? (perLoop.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(runs - 1)).squareRoot() : 0
-        let best = perLoop.min() ?? mean
-        output("\(Self.formatDuration(mean)) ± \(Self.formatDuration(deviation)) per loop (mean ± std. dev. of "
-               + "\(Self.count(runs, "run")), \(Self.count(number, "loop")) each); best \(Self.formatDuration(best))\n")
-    }
-
-    /// Runs parsed statements without echo, turning the interpreter's errors into `ScriptError`s.
-    private func runQuietly(_ statements: [Stmt], source: String) throws {
-        do {
-            try interpreter.run(statements, echo: .none)
-        } catch let e as RuntimeError {
-            let pos = e.pos ?? SourcePos(line: 1, column: 1)
-            throw ScriptError(file: e.file ?? "<stdin>", line: pos.line, column: pos.column, message: e.message,
-                              sourceLine: e.file == nil ? source : "")
-        } catch let e as OpError {
-            throw ScriptError(file: "<stdin>", line: 1, column: 1, message: e.description, sourceLine: source)
-        }
+        var timing = Timing(loops: number)
+        for _ in 0..<runs { try timing.measure(once) }
+        output(timing.meanReport + "\n")
     }
 
     // MARK: - :help
@@ -323,23 +290,5 @@ extension Session {
 
     private func expand(_ path: String) -> String {
         path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : path
-    }
-
-    private func readBytes(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SessionFile.Failure(String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SessionFile.Failure(String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return bytes
     }
 }

@@ -39,44 +39,81 @@ public final class Session {
         self.rng = RandomSource(seed: seed)
     }
 
-    /// Runs a chunk of source (a whole file, a `-e` string or one interactive entry). `echo` says which
-    /// expression statements print their value through `output` (`.all` in the shell and pipes, `.last`
-    /// for `-e`, `.none` for script files); a trailing `;` always silences. `firstLine` numbers the chunk's
-    /// first line in error messages (pipes feed statement by statement). Throws `ScriptError`, or
-    /// `CancelledError` when `Engine.requestCancel()` was called during the run.
-    public func run(_ source: String, file: String, firstLine: Int = 1, echo: EchoMode = .all) throws {
+    /// Parses a chunk of source (a whole file, a `-e` string, one shell entry) once, for the host to
+    /// run: `.incomplete` when it ends inside an open bracket, brace or string or after an operator (the
+    /// shell asks for another line; at the end of input that error is the report), `.failed` on any
+    /// other syntax error, else `.ready` with the program to hand to `run(_:echo:)`. `firstLine` numbers
+    /// the chunk's first line in error messages (pipes feed entry by entry).
+    public func prepare(_ source: String, file: String, firstLine: Int = 1) -> Prepared {
         remember(source, file: file, firstLine: firstLine)
-        currentFile = file
-        let stmts: [Stmt]
         do {
-            stmts = try Parser.parse(source, file: file, firstLine: firstLine)
+            let statements = try Parser.parse(source, file: file, firstLine: firstLine)
+            return .ready(Program(statements: statements, file: file, firstLine: firstLine))
         } catch let e as SyntaxError {
-            throw scriptError(file: file, at: e.pos, e.message)
-        }
-        do {
-            try interpreter.run(stmts, echo: echo)
-        } catch let e as RuntimeError {
-            throw scriptError(file: e.file ?? file, at: e.pos ?? SourcePos(line: firstLine, column: 1), e.message)
-        } catch let e as OpError {
-            throw scriptError(file: file, at: SourcePos(line: firstLine, column: 1), e.description)
-        } catch let e as CancelledError {
-            throw e
+            let error = scriptError(file: file, at: e.pos, e.message)
+            return e.incomplete ? .incomplete(error) : .failed(error)
         } catch {
-            // Builtins convert their errors; this keeps the promise that run throws only ScriptError.
-            throw scriptError(file: file, at: SourcePos(line: firstLine, column: 1), "\(error)")
+            return .failed(scriptError(for: error, file: file, firstLine: firstLine))
         }
     }
 
-    /// True when `source` ends inside an open bracket, brace or string, or after an operator: the
-    /// shell asks for another line.
-    public static func isIncomplete(_ source: String) -> Bool {
+    /// Runs a prepared program. `echo` says which expression statements print their value through
+    /// `output` (`.all` in the shell and pipes, `.last` for `-e`, `.none` for script files); a trailing
+    /// `;` always silences. Throws `ScriptError`, or `CancelledError` when `Engine.requestCancel()` was
+    /// called during the run.
+    public func run(_ program: Program, echo: EchoMode = .all) throws {
+        currentFile = program.file
         do {
-            _ = try Parser.parse(source)
-            return false
-        } catch let e as SyntaxError {
-            return e.incomplete
+            try interpreter.run(program.statements, echo: echo)
+        } catch let e as CancelledError {
+            throw e
         } catch {
-            return false
+            throw scriptError(for: error, file: program.file, firstLine: program.firstLine)
+        }
+    }
+
+    /// Runs a prepared program for a host, which then only has to report: the run's errors come back
+    /// as a value, already placed.
+    public func execute(_ program: Program, echo: EchoMode = .all) -> RunOutcome {
+        result(file: program.file) { try run(program, echo: echo) }
+    }
+
+    /// `prepare`, then `run` (an incomplete chunk is an error here: nothing more will come).
+    public func run(_ source: String, file: String, firstLine: Int = 1, echo: EchoMode = .all) throws {
+        switch prepare(source, file: file, firstLine: firstLine) {
+        case .ready(let program): try run(program, echo: echo)
+        case .incomplete(let error), .failed(let error): throw error
+        }
+    }
+
+    /// The one place where an error of the language becomes a `ScriptError` with its file, line, column
+    /// and source line: a runtime error at its own place, an engine error or anything else at the
+    /// chunk's first line.
+    func scriptError(for error: Error, file: String, firstLine: Int) -> ScriptError {
+        switch error {
+        case let e as ScriptError:
+            return e
+        case let e as RuntimeError:
+            return scriptError(file: e.file ?? file, at: e.pos ?? SourcePos(line: firstLine, column: 1), e.message)
+        case let e as SyntaxError:
+            return scriptError(file: file, at: e.pos, e.message)
+        case let e as OpError:
+            return scriptError(file: file, at: SourcePos(line: firstLine, column: 1), e.description)
+        default:
+            // Builtins convert their errors; this keeps the promise that a run fails only with a ScriptError.
+            return scriptError(file: file, at: SourcePos(line: firstLine, column: 1), "\(error)")
+        }
+    }
+
+    /// How `body` ended, its errors placed in `file`.
+    func result(file: String, _ body: () throws -> Void) -> RunOutcome {
+        do {
+            try body()
+            return .ok
+        } catch is CancelledError {
+            return .cancelled
+        } catch {
+            return .failed(scriptError(for: error, file: file, firstLine: 1))
         }
     }
 
@@ -92,6 +129,32 @@ public final class Session {
         ScriptError(file: file, line: pos.line, column: pos.column, message: message,
                     sourceLine: sourceLines[file]?[pos.line] ?? "")
     }
+}
+
+/// A chunk of source the parser accepted, ready for `Session.run(_:echo:)`.
+public struct Program {
+    let statements: [Stmt]
+    public let file: String
+    public let firstLine: Int
+    /// True when the chunk holds no statement (blank lines or comments only).
+    public var isEmpty: Bool { statements.isEmpty }
+}
+
+/// How a run ended, as a host reports it.
+public enum RunOutcome: Equatable {
+    case ok
+    case failed(ScriptError)
+    /// Ctrl-C stopped it (`Engine.requestCancel()`).
+    case cancelled
+}
+
+/// What `Session.prepare` made of a chunk of source.
+public enum Prepared {
+    /// The chunk ends inside an open bracket, brace or string, or after an operator; the error says
+    /// what is missing, for when no more input comes.
+    case incomplete(ScriptError)
+    case ready(Program)
+    case failed(ScriptError)
 }
 
 extension Session {

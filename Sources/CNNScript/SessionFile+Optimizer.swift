@@ -43,7 +43,7 @@ extension SessionFile {
             }
             for (name, value) in variables {
                 // A tensor without requires_grad loads as a plain tensor, which no optimizer updates.
-                if case .variable(let v) = value, v.requiresGrad { add(v, name, "") }
+                if case .tensor(let v) = value, v.requiresGrad { add(v, name, "") }
             }
         }
 
@@ -60,41 +60,43 @@ extension SessionFile {
     // MARK: - Writing
 
     static func optimizerEntry(_ o: OptimizerObject, name: String, owners: ParameterOwners,
-                               data: inout [UInt8], notes: inout [String]) throws -> [String: Any] {
-        var entry: [String: Any] = ["kind": "optimizer", "lr": "\(o.optimizer.learningRate)", "settings": o.settings]
+                               data: inout [UInt8], notes: inout [String]) throws -> JSONValue {
+        var entry: [String: JSONValue] = ["kind": .string("optimizer"), "lr": .string("\(o.optimizer.learningRate)"),
+                                          "settings": .string(o.settings)]
         let buffers: Int
         switch o.optimizer {
         case let sgd as SGD:
-            entry["type"] = "sgd"
-            entry["momentum"] = "\(sgd.momentum)"
-            entry["nesterov"] = sgd.nesterov
-            entry["decay"] = "\(sgd.weightDecay)"
+            entry["type"] = .string("sgd")
+            entry["momentum"] = .string("\(sgd.momentum)")
+            entry["nesterov"] = .bool(sgd.nesterov)
+            entry["decay"] = .string("\(sgd.weightDecay)")
             buffers = 1
         case let adam as Adam:
-            entry["type"] = adam.decoupled ? "adamw" : "adam"
-            entry["beta1"] = "\(adam.beta1)"
-            entry["beta2"] = "\(adam.beta2)"
-            entry["eps"] = "\(adam.eps)"
-            entry["decay"] = "\(adam.weightDecay)"
+            entry["type"] = .string(adam.decoupled ? "adamw" : "adam")
+            entry["beta1"] = .string("\(adam.beta1)")
+            entry["beta2"] = .string("\(adam.beta2)")
+            entry["eps"] = .string("\(adam.eps)")
+            entry["decay"] = .string("\(adam.weightDecay)")
             buffers = 2
         default:
             throw Failure("optimizer '\(name)' (\(o.optimizer.name)) cannot be saved: session files store SGD, Adam and AdamW")
         }
-        var state: [Any] = []
+        var state: [JSONValue] = []
         var dropped = 0
         for e in o.optimizer.exportState() {
             guard let (owner, path) = owners.owner(of: e.parameter) else { dropped += 1; continue }
-            var item: [String: Any] = ["owner": owner, "path": path, "steps": e.steps, "count": e.first.count]
-            item["first"] = appendFloats(e.first, to: &data)
-            if buffers == 2 { item["second"] = appendFloats(e.second, to: &data) }
-            state.append(item)
+            var item: [String: JSONValue] = ["owner": .string(owner), "path": .string(path), "steps": .int(e.steps),
+                                             "count": .int(e.first.count)]
+            item["first"] = .int(appendFloats(e.first, to: &data))
+            if buffers == 2 { item["second"] = .int(appendFloats(e.second, to: &data)) }
+            state.append(.sortedObject(item))
         }
-        entry["state"] = state
+        entry["state"] = .array(state)
         if dropped > 0 {
             notes.append("optimizer '\(name)': the state of \(dropped) parameter\(dropped == 1 ? "" : "s") that belong\(dropped == 1 ? "s" : "") "
                          + "to no saved model or tensor is not saved")
         }
-        return entry
+        return .sortedObject(entry)
     }
 
     // MARK: - Reading
@@ -117,13 +119,14 @@ extension SessionFile {
         var label: String { path.isEmpty ? "'\(owner)'" : "'\(owner).\(path)'" }
     }
 
-    static func optimizerPlan(_ dict: [String: Any], name: String, dataSize: Int, blobs: inout Blobs) throws -> OptimizerPlan {
+    static func optimizerPlan(_ dict: JSONValue, name: String, dataSize: Int, blobs: inout Blobs) throws -> OptimizerPlan {
         func fail(_ message: String) -> Failure { Failure("'\(name)': \(message)") }
-        guard let type = dict["type"] as? String, ["sgd", "adam", "adamw"].contains(type) else {
-            throw fail("an optimizer of unknown type \(dict["type"].map { "'\($0)'" } ?? "(missing)") (this cnns reads sgd, adam, adamw)")
+        guard let type = dict["type"]?.stringValue, ["sgd", "adam", "adamw"].contains(type) else {
+            let given = dict["type"].map { "'\($0.stringValue ?? $0.text)'" } ?? "(missing)"
+            throw fail("an optimizer of unknown type \(given) (this cnns reads sgd, adam, adamw)")
         }
         func float(_ key: String) throws -> Float {
-            guard let text = dict[key] as? String, let f = Float(text) else {
+            guard let text = dict[key]?.stringValue, let f = Float(text) else {
                 throw fail("the \(type) optimizer's \(key) is not a decimal string")
             }
             return f
@@ -132,7 +135,7 @@ extension SessionFile {
         let buffers: Int
         do {
             if type == "sgd" {
-                guard let nesterov = dict["nesterov"] as? Bool else { throw fail("the sgd optimizer's nesterov is not true or false") }
+                guard let nesterov = dict["nesterov"]?.boolValue else { throw fail("the sgd optimizer's nesterov is not true or false") }
                 let sgd = try SGD(lr: try float("lr"), momentum: try float("momentum"), nesterov: nesterov, weightDecay: try float("decay"))
                 optimizer = sgd
                 buffers = sgd.momentum == 0 ? 0 : 1
@@ -144,9 +147,9 @@ extension SessionFile {
         } catch let e as OpError {
             throw fail(e.description)
         }
-        let settings = dict["settings"] as? String ?? ""
+        let settings = dict["settings"]?.stringValue ?? ""
         guard settings.count <= 1024 else { throw fail("the optimizer's settings text is longer than 1024 characters") }
-        guard let items = dict["state"] as? [Any] else { throw fail("an optimizer without a state list") }
+        guard let items = dict["state"]?.arrayValue else { throw fail("an optimizer without a state list") }
         guard buffers > 0 || items.isEmpty else {
             throw fail("SGD without momentum keeps no state, but the file has \(items.count) state entr\(items.count == 1 ? "y" : "ies")")
         }
@@ -154,11 +157,12 @@ extension SessionFile {
         var seen = Set<String>()
         for (i, item) in items.enumerated() {
             let at = "state entry \(i)"
-            guard let e = item as? [String: Any] else { throw fail("\(at) is not an object") }
-            guard let owner = e["owner"] as? String, isIdentifier(owner) else {
+            guard case .object = item else { throw fail("\(at) is not an object") }
+            let e = item
+            guard let owner = e["owner"]?.stringValue, isIdentifier(owner) else {
                 throw fail("\(at) has no owner naming a variable")
             }
-            guard let path = e["path"] as? String, path.count <= 1024 else {
+            guard let path = e["path"]?.stringValue, path.count <= 1024 else {
                 throw fail("\(at) has no parameter path (\"\" for a tensor)")
             }
             guard let steps = e["steps"].flatMap(integer), steps >= 0, steps <= OptimizerStateEntry.maxSteps else {
@@ -178,7 +182,7 @@ extension SessionFile {
 
     /// The byte offset of one state buffer, checked to lie in the data section and recorded as a blob;
     /// nil when the entry has none. A buffer the optimizer does not keep is an error.
-    private static func buffer(_ e: [String: Any], _ key: String, required: Bool, count: Int, at: String, name: String,
+    private static func buffer(_ e: JSONValue, _ key: String, required: Bool, count: Int, at: String, name: String,
                                dataSize: Int, blobs: inout Blobs) throws -> Int? {
         guard let raw = e[key] else {
             if required { throw Failure("'\(name)': \(at) has no \(key) buffer offset") }
@@ -241,7 +245,7 @@ extension SessionFile {
                 }
                 guard let v = parametersByModel[e.owner]?[e.path] else { throw fail("names no parameter of model '\(e.owner)'") }
                 parameter = v
-            case .variable(let v)?:
+            case .tensor(let v)? where !v.isConstant:
                 parameter = v
             default:
                 throw fail("names no model or tensor with requires_grad saved in this file")

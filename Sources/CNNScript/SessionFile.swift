@@ -41,14 +41,14 @@ enum SessionFile {
     /// first value that cannot be stored.
     static func encode(_ variables: [(String, Value)]) throws -> (bytes: [UInt8], notes: [String]) {
         var data: [UInt8] = []
-        var entries: [Any] = []
+        var entries: [JSONValue] = []
         var notes: [String] = []
         let owners = ParameterOwners(variables)
         for (name, value) in variables {
-            entries.append([name, try manifestValue(value, name: name, owners: owners, data: &data, notes: &notes)])
+            entries.append(.array([.string(name), try manifestValue(value, name: name, owners: owners, data: &data, notes: &notes)]))
         }
-        let manifest: [String: Any] = ["format": "cnns-session", "version": 1, "variables": entries]
-        let json = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
+        let manifest = JSONValue.sortedObject(["format": .string("cnns-session"), "version": .int(1), "variables": .array(entries)])
+        let json = Array(manifest.text.utf8)
         var bytes = magic
         bytes.reserveCapacity(headerSize + json.count + data.count)
         var length = UInt64(json.count).littleEndian
@@ -70,18 +70,17 @@ enum SessionFile {
     }
 
     private static func manifestValue(_ value: Value, name: String, owners: ParameterOwners,
-                                      data: inout [UInt8], notes: inout [String]) throws -> Any {
+                                      data: inout [UInt8], notes: inout [String]) throws -> JSONValue {
         switch value {
-        case .none: return ["kind": "none"]
-        case .bool(let b): return ["kind": "bool", "value": b]
-        case .number(let n): return ["kind": "number", "value": "\(n)"]
-        case .string(let s): return ["kind": "string", "value": s]
-        case .tensor(let t): return tensorEntry(t, requiresGrad: false, data: &data)
-        case .variable(let v): return tensorEntry(v.value, requiresGrad: v.requiresGrad, data: &data)
+        case .none: return .sortedObject(["kind": .string("none")])
+        case .bool(let b): return .sortedObject(["kind": .string("bool"), "value": .bool(b)])
+        case .number(let n): return .sortedObject(["kind": .string("number"), "value": .string("\(n)")])
+        case .string(let s): return .sortedObject(["kind": .string("string"), "value": .string(s)])
+        case .tensor(let t): return tensorEntry(t.value, requiresGrad: t.requiresGrad, data: &data)
         case .list(let items):
-            return ["kind": "list", "items": try items.map {
+            return .sortedObject(["kind": .string("list"), "items": .array(try items.map {
                 try manifestValue($0, name: name, owners: owners, data: &data, notes: &notes)
-            }]
+            })])
         case .object(let o as ModelObject):
             let blob: [UInt8]
             do {
@@ -91,7 +90,7 @@ enum SessionFile {
             }
             let offset = data.count
             data.append(contentsOf: blob)
-            return ["kind": "model", "offset": offset, "bytes": blob.count] as [String: Any]
+            return .sortedObject(["kind": .string("model"), "offset": .int(offset), "bytes": .int(blob.count)])
         case .object(let o as OptimizerObject):
             return try optimizerEntry(o, name: name, owners: owners, data: &data, notes: &notes)
         case .function, .object:
@@ -99,9 +98,10 @@ enum SessionFile {
         }
     }
 
-    private static func tensorEntry(_ t: Tensor, requiresGrad: Bool, data: inout [UInt8]) -> Any {
+    private static func tensorEntry(_ t: Tensor, requiresGrad: Bool, data: inout [UInt8]) -> JSONValue {
         let offset = appendFloats(t.scalars, to: &data)
-        return ["kind": "tensor", "shape": t.shape, "offset": offset, "requires_grad": requiresGrad] as [String: Any]
+        return .sortedObject(["kind": .string("tensor"), "shape": .array(t.shape.map(JSONValue.int)),
+                              "offset": .int(offset), "requires_grad": .bool(requiresGrad)])
     }
 
     /// Appends float32 values (little-endian) to the data section; returns their byte offset.
@@ -172,25 +172,28 @@ enum SessionFile {
         }
         let dataStart = headerSize + Int(length)
         let dataSize = bytes.count - dataStart
-        let object: Any
+        let manifest: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes[headerSize..<dataStart]))
-        } catch {
-            throw Failure("the manifest is not valid JSON")
+            // The engine's strict reader (the manifest is untrusted): deep enough for lists nested as
+            // far as the language allows, so deeper ones are refused by name below.
+            manifest = try JSONValue.parse(Array(bytes[headerSize..<dataStart]), op: ":load", what: "the manifest",
+                                           maxDepth: 4 * Value.maxNesting)
+        } catch let e as OpError {
+            throw Failure(e.message)
         }
-        guard let manifest = object as? [String: Any], manifest["format"] as? String == "cnns-session" else {
+        guard manifest["format"]?.stringValue == "cnns-session" else {
             throw Failure("the manifest is not a cnns-session manifest")
         }
-        guard let version = manifest["version"] as? Int, version == 1 else {
-            throw Failure("unsupported session format version \(manifest["version"].map { "\($0)" } ?? "(missing)") (this cnns reads 1)")
+        guard let version = manifest["version"]?.intValue, version == 1 else {
+            throw Failure("unsupported session format version \(manifest["version"]?.text ?? "(missing)") (this cnns reads 1)")
         }
-        guard let entries = manifest["variables"] as? [Any] else { throw Failure("the manifest has no variables list") }
+        guard let entries = manifest["variables"]?.arrayValue else { throw Failure("the manifest has no variables list") }
 
         var plans: [(String, Plan)] = []
         var names = Set<String>()
         var blobs: Blobs = []
         for entry in entries {
-            guard let pair = entry as? [Any], pair.count == 2, let name = pair[0] as? String else {
+            guard let pair = entry.arrayValue, pair.count == 2, let name = pair[0].stringValue else {
                 throw Failure("a variable entry is not a [name, value] pair")
             }
             guard isIdentifier(name) else { throw Failure("'\(name)' is not a valid variable name") }
@@ -221,34 +224,36 @@ enum SessionFile {
         }
     }
 
-    private static func plan(_ object: Any, name: String, depth: Int, dataSize: Int, blobs: inout Blobs) throws -> Plan {
+    private static func plan(_ dict: JSONValue, name: String, depth: Int, dataSize: Int, blobs: inout Blobs) throws -> Plan {
         guard depth <= Value.maxNesting else { throw Failure("'\(name)' nests lists more than \(Value.maxNesting) deep") }
-        guard let dict = object as? [String: Any], let kind = dict["kind"] as? String else {
+        guard let kind = dict["kind"]?.stringValue else {
             throw Failure("'\(name)': a value without a kind")
         }
         switch kind {
         case "none":
             return .none
         case "bool":
-            guard let b = dict["value"] as? Bool else { throw Failure("'\(name)': a bool without a true/false value") }
+            guard let b = dict["value"]?.boolValue else { throw Failure("'\(name)': a bool without a true/false value") }
             return .bool(b)
         case "number":
-            guard let text = dict["value"] as? String, let n = Double(text) else {
+            guard let text = dict["value"]?.stringValue, let n = Double(text) else {
                 throw Failure("'\(name)': a number whose value is not a decimal string")
             }
             return .number(n)
         case "string":
-            guard let s = dict["value"] as? String else { throw Failure("'\(name)': a string without a value") }
+            guard let s = dict["value"]?.stringValue else { throw Failure("'\(name)': a string without a value") }
             return .string(s)
         case "list":
-            guard let items = dict["items"] as? [Any] else { throw Failure("'\(name)': a list without items") }
+            guard let items = dict["items"]?.arrayValue else { throw Failure("'\(name)': a list without items") }
             return .list(try items.map { try plan($0, name: name, depth: depth + 1, dataSize: dataSize, blobs: &blobs) })
         case "tensor":
-            guard let rawShape = dict["shape"] as? [Any], rawShape.count <= 16 else {
+            guard let rawShape = dict["shape"]?.arrayValue, rawShape.count <= 16 else {
                 throw Failure("'\(name)': a tensor without a shape of at most 16 dimensions")
             }
             let shape = try rawShape.map { item -> Int in
-                guard let n = integer(item), n >= 0 else { throw Failure("'\(name)': shape \(rawShape) has a dimension that is not a count") }
+                guard let n = integer(item), n >= 0 else {
+                    throw Failure("'\(name)': shape \(JSONValue.array(rawShape).text) has a dimension that is not a count")
+                }
                 return n
             }
             let count: Int
@@ -264,7 +269,7 @@ enum SessionFile {
             guard offset <= dataSize, size <= dataSize - offset else {
                 throw Failure("'\(name)': tensor \(Value.shapeText(shape)) needs bytes \(byteRange(offset, size)) but the data section has \(dataSize)")
             }
-            let requiresGrad = dict["requires_grad"] as? Bool ?? false
+            let requiresGrad = dict["requires_grad"]?.boolValue ?? false
             blobs.append((offset, size, name))
             return .tensor(shape: shape, offset: offset, count: count, requiresGrad: requiresGrad)
         case "model":
@@ -290,10 +295,10 @@ enum SessionFile {
         return overflow ? "\(offset)..<\(offset)+\(size)" : "\(offset)..<\(end)"
     }
 
-    static func integer(_ object: Any) -> Int? {
-        // (Foundation on Linux bridges JSON numbers as NSNumber, which also casts to Bool: no Bool test.)
-        if let n = object as? Int { return n }
-        if let d = object as? Double, let n = Int(exactly: d) { return n }
+    /// A whole number, written as one (`3`) or not (`3.0`).
+    static func integer(_ value: JSONValue) -> Int? {
+        if let n = value.intValue { return n }
+        if case .number(let d, _) = value { return Int(exactly: d) }
         return nil
     }
 
@@ -309,7 +314,7 @@ enum SessionFile {
         case .optimizer(let o): return try buildOptimizer(o, bytes, dataStart: dataStart, owners: owners)
         case .tensor(let shape, let offset, let count, let requiresGrad):
             let tensor = try Tensor(shape: shape, scalars: readFloats(bytes, at: dataStart + offset, count: count))
-            return requiresGrad ? .variable(Variable(tensor, requiresGrad: true)) : .tensor(tensor)
+            return requiresGrad ? .tensor(Variable(tensor, requiresGrad: true)) : .tensor(tensor)
         case .model(let offset, let size):
             let start = dataStart + offset
             // The initial weights drawn here are all replaced by the stored ones.

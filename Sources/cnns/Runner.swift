@@ -26,20 +26,15 @@ struct Runner {
 
         var status: Int32 = 0
         if let code = command.code {
-            status = finish(evaluator.evaluate(Entry(source: code, firstLine: 1), file: "<-e>", echo: .last))
+            status = evaluator.evaluate(session.prepare(code, file: "<-e>"), echo: .last).status
         } else if let path = command.scriptPath, let outputPath = command.transcript {
             // A transcript is a document: plain text at a fixed width, no colour, no redrawing.
             session.presentation = Presentation(color: false, unicode: presentation.unicode, width: 100, live: false)
-            do {
-                let text = try readSourceFile(path)
-                return Transcript(session: session, keepGoing: command.keepGoing)
-                    .run(script: text, path: path, outputPath: outputPath)
-            } catch {
-                FileDescriptorWriter.standardError.write("cnns: cannot read \(path): \(error)\n")
-                return 1
-            }
+            guard let text = readScript(path) else { return 1 }
+            return Transcript(session: session, keepGoing: command.keepGoing)
+                .run(script: text, path: path, outputPath: outputPath)
         } else if let path = command.scriptPath {
-            status = runScript(path, evaluator: evaluator)
+            status = runScript(path, session: session, evaluator: evaluator)
         }
         guard entersLoop else { return status }
         if status == 130 {
@@ -68,60 +63,25 @@ struct Runner {
     }
 
     /// Script files print only what they print (`echo: .none`). Without --keep-going the whole file is
-    /// one run, parsed as a whole; with it, each top-level entry runs on its own so later ones still run.
-    private func runScript(_ path: String, evaluator: Evaluator) -> Int32 {
-        let text: String
+    /// one program, parsed as a whole; with it, each top-level entry runs on its own so later ones still run.
+    private func runScript(_ path: String, session: Session, evaluator: Evaluator) -> Int32 {
+        guard let text = readScript(path) else { return 1 }
+        guard command.keepGoing else {
+            return evaluator.evaluate(session.prepare(text, file: path), echo: .none).status
+        }
+        let run = EntryLoop(keepGoing: true).run(session.entries(of: text, file: path)) {
+            evaluator.evaluate($0.prepared, echo: .none)
+        }
+        return EntryLoop.status(run.end, failed: run.failed)
+    }
+
+    /// The script's text, or nil after saying on stderr why it cannot be read.
+    private func readScript(_ path: String) -> String? {
         do {
-            text = try readSourceFile(path)
+            return try Session.readSource(path)
         } catch {
             FileDescriptorWriter.standardError.write("cnns: cannot read \(path): \(error)\n")
-            return 1
-        }
-        guard command.keepGoing else {
-            return finish(evaluator.evaluate(Entry(source: text, firstLine: 1), file: path, echo: .none))
-        }
-        var failed = false
-        for entry in splitEntries(text) {
-            switch evaluator.evaluate(entry, file: path, echo: .none) {
-            case .ok: continue
-            case .failed: failed = true
-            case .cancelled, .interrupted: return 130
-            }
-        }
-        return failed ? 1 : 0
-    }
-
-    private func finish(_ outcome: Evaluator.Outcome) -> Int32 {
-        switch outcome {
-        case .ok: return 0
-        case .failed: return 1
-        case .cancelled, .interrupted: return 130
+            return nil
         }
     }
-}
-
-/// Why a file could not be read, in the words of `strerror`.
-struct FileReadError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Reads a source file as UTF-8 (invalid bytes become U+FFFD, which the lexer then rejects with a place).
-func readSourceFile(_ path: String) throws -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw FileReadError(description: String(cString: strerror(errno))) }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw FileReadError(description: String(cString: strerror(errno)))
-        }
-        if n == 0 { break }
-        bytes.append(contentsOf: chunk[0..<n])
-    }
-    // Editors on some systems start UTF-8 files with a byte-order mark; it is not part of the program.
-    let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-    return String(decoding: bytes[start...], as: UTF8.self)
 }

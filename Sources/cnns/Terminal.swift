@@ -76,10 +76,16 @@ struct Terminal {
         return 80
     }
 
+    /// `COLORTERM` names 24-bit colour (`truecolor`, `24bit`), which terminals set for the programs in them.
+    var trueColor: Bool {
+        let v = (environment["COLORTERM"] ?? "").lowercased()
+        return v == "truecolor" || v == "24bit"
+    }
+
     func presentation(color: ColorChoice, readingPipe: Bool) -> Presentation {
         // Progress redraws in place only where a person watches stdout; a pipe or a file gets plain lines.
         Presentation(color: colorForOutput(color, readingPipe: readingPipe), unicode: unicode, width: width,
-                     live: stdoutIsTTY)
+                     live: stdoutIsTTY, trueColor: trueColor)
     }
 }
 

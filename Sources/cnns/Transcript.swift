@@ -39,16 +39,14 @@ struct Transcript {
         formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
         markdown += "Run by cnns \(cnnsVersion) on \(formatter.string(from: date)).\n"
 
-        var status: Int32 = 0
-        let statements: [SourceStatement]
-        do {
-            statements = try Session.splitStatements(script, file: path)
-        } catch let error as ScriptError {
-            FileDescriptorWriter.standardError.write(renderError(error, color: false))
+        let entries = session.entries(of: script, file: path)
+        let evaluator = Evaluator(session: session, errorColor: false)
+        // A syntax error anywhere runs nothing: the transcript shows it alone.
+        for entry in entries {
+            guard case .failed(let error) = entry.prepared else { continue }
+            evaluator.report(error)
             markdown += "\n" + Self.fenced(error.rendered + "\n", info: "") + "\n"
             _ = write(markdown, to: outputPath)
-            return 1
-        } catch {
             return 1
         }
 
@@ -57,54 +55,31 @@ struct Transcript {
         session.output = { captured += $0 }
         defer { session.output = previousOutput }
         var total = 0.0
-        var ran = 0
-        for statement in statements {
-            ran += 1
+        let run = EntryLoop(keepGoing: keepGoing).run(entries) { entry in
             captured = ""
-            var failure: Error?
-            let start = DispatchTime.now().uptimeNanoseconds
-            let interrupted = Interrupts.guarding {
-                do {
-                    try session.run(statement.text, file: path, firstLine: statement.line, echo: .all)
-                } catch {
-                    failure = error
-                }
-            }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            var outcome = Evaluator.Outcome.ok
+            let seconds = Timing.seconds { outcome = evaluator.evaluate(entry.prepared, echo: .all) }
             total += seconds
-            markdown += "\n" + Self.fenced(statement.text + "\n", info: "cnns")
-            switch failure {
-            case let error as ScriptError:
-                FileDescriptorWriter.standardError.write(renderError(error, color: false))
-                captured += error.rendered + "\n"
-            case is CancelledError:
-                captured += "interrupted\n"
-            case let error?:
-                captured += "\(path):\(statement.line): error: \(error)\n"
-                FileDescriptorWriter.standardError.write("\(path):\(statement.line): error: \(error)\n")
-            case nil:
-                break
+            markdown += "\n" + Self.fenced(entry.text + "\n", info: "cnns")
+            switch outcome {
+            case .failed(let error): captured += error.rendered + "\n"
+            case .cancelled: captured += "interrupted\n"
+            case .ok, .interrupted: break
             }
             if !captured.isEmpty { markdown += "\n" + Self.fenced(captured, info: "") }
-            markdown += "\n<sub>\(Session.formatDuration(seconds))</sub>\n"
-            if failure is CancelledError || interrupted {
-                markdown += "\n_Interrupted (Ctrl-C)._\n"
-                status = 130
-                break
-            }
-            if failure != nil {
-                status = 1
-                if !keepGoing {
-                    markdown += "\n_Stopped at the first error (--keep-going runs the rest)._\n"
-                    break
-                }
-            }
+            markdown += "\n<sub>\(Timing.format(seconds))</sub>\n"
+            return outcome
         }
-        let counted = ran == statements.count ? "\(ran)" : "\(ran) of \(statements.count)"
-        markdown += "\n---\n\n\(counted) statement\(statements.count == 1 ? "" : "s") ran in "
-            + "\(Session.formatDuration(total)).\n"
+        switch run.end {
+        case .interrupted: markdown += "\n_Interrupted (Ctrl-C)._\n"
+        case .stoppedAtError: markdown += "\n_Stopped at the first error (--keep-going runs the rest)._\n"
+        case .finished: break
+        }
+        let counted = run.ran == entries.count ? "\(run.ran)" : "\(run.ran) of \(entries.count)"
+        markdown += "\n---\n\n\(counted) statement\(entries.count == 1 ? "" : "s") ran in "
+            + "\(Timing.format(total)).\n"
         guard write(markdown, to: outputPath) else { return 1 }
-        return status
+        return EntryLoop.status(run.end, failed: run.failed)
     }
 
     /// A fenced code block around `text` (which ends with a newline), with a fence longer than any run

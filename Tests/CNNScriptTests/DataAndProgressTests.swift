@@ -19,7 +19,7 @@ import Testing
         #expect(c.run("len(ds[0:10]), len(ds[-5:]), len(ds[::4]), len(ds[20:5])".replacingOccurrences(of: ", ", with: "\n"))
                 == "10\n5\n8\n0\n")
         #expect(c.run("sum(ds.counts)") == "tensor scalar f32\n30.\n")
-        guard case .tensor(let x)? = c.value("ds").flatMap({ try? LearningTests.ModelBindingTests.member($0, "x") }) else {
+        guard let x = c.value("ds").flatMap({ try? LearningTests.ModelBindingTests.member($0, "x") })?.tensorValue else {
             Issue.record("ds.x is not a tensor")
             return
         }
@@ -27,7 +27,7 @@ import Testing
         // One sample is [image, label], as a PyTorch Dataset gives it.
         c.run("img, label = ds[3]\nlast = ds[-1]")
         let sample = try direct.sample(3)
-        guard case .tensor(let img)? = c.value("img") else { Issue.record("img is not a tensor"); return }
+        guard let img = c.value("img")?.tensorValue else { Issue.record("img is not a tensor"); return }
         #expect(img == sample.x)
         #expect(c.run("label") == "\(sample.label)\n")
         #expect(c.run("number(last[1]) == number(ds.y[29])") == "true\n")

@@ -71,7 +71,7 @@ import Testing
         #expect(failure == nil)
         #expect(text.contains("downsample: Sequential(2 layers)  1×4×8×8 → 1×8×4×4"))
         #expect(text.contains("add (bn2 + downsample)  1×8×4×4 → 1×8×4×4\n  elementwise sum bn2 + downsample: 1×8×4×4 + 1×8×4×4; no weights"))
-        #expect(text.hasSuffix("parameters: \(ModelObject.grouped(block.parameterCount())) in total"))
+        #expect(text.hasSuffix("parameters: \(Shape.grouped(block.parameterCount())) in total"))
     }
 
     /// A layer that does not fit: the steps before it, then the failure; the error names it too.

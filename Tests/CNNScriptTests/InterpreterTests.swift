@@ -80,8 +80,8 @@ import Testing
     @Test func blockLambdasSpanLinesInsideArguments() {
         let src = "fn apply(f, v) = f(v)\nr = apply(fn(v) {\n  w = v * 2\n  w + 1\n}, 3)\nprint(r)"
         #expect(run(src).lines == ["7"])
-        #expect(Session.isIncomplete("apply(fn(v) {\n  w = v * 2"))
-        #expect(!Session.isIncomplete("apply(fn(v) {\n  w = v * 2\n}, 3)"))
+        #expect(isIncomplete("apply(fn(v) {\n  w = v * 2"))
+        #expect(!isIncomplete("apply(fn(v) {\n  w = v * 2\n}, 3)"))
     }
 
     @Test func pipes() {
@@ -112,7 +112,7 @@ import Testing
         let s = Session(output: { _ in })
         let r = run("t = [[1, 2], [3, 4]]\nt[0, 1] = 9\nu = t\nt[1] = [7, 8]\nt[-2] = 0", session: s)
         #expect(r.error == nil, "\(r.error?.rendered ?? "")")
-        guard case .tensor(let t)? = s.globals.lookup("t"), case .tensor(let u)? = s.globals.lookup("u") else {
+        guard let t = s.globals.lookup("t")?.tensorValue, let u = s.globals.lookup("u")?.tensorValue else {
             Issue.record("not tensors"); return
         }
         #expect(t.scalars == [0, 0, 7, 8])
@@ -132,12 +132,12 @@ import Testing
     @Test func bracketedNumbersMakeTensorsAndVariablesStayListItems() throws {
         let s = Session(output: { _ in })
         _ = run("t = [[1, 2, 3], [4, 5, 6]]\nu = [t, t]\nn = [1, -2.5, 3e2]", session: s)
-        guard case .tensor(let t)? = s.globals.lookup("t") else { Issue.record("t is not a tensor"); return }
+        guard let t = s.globals.lookup("t")?.tensorValue else { Issue.record("t is not a tensor"); return }
         #expect(t.shape == [2, 3])
         #expect(t.scalars == [1, 2, 3, 4, 5, 6])
         guard case .list(let u)? = s.globals.lookup("u") else { Issue.record("u is not a list"); return }
         #expect(u.count == 2)
-        guard case .tensor(let n)? = s.globals.lookup("n") else { Issue.record("n is not a tensor"); return }
+        guard let n = s.globals.lookup("n")?.tensorValue else { Issue.record("n is not a tensor"); return }
         #expect(n.scalars == [1, -2.5, 300])
     }
 

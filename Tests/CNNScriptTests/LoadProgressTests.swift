@@ -53,7 +53,7 @@ struct LoadProgressTests {
 
         let r = Recording(live: true)
         #expect(r.run("x = load(\"\(path)\")") == nil)
-        guard case .tensor(let x)? = r.session.globals.lookup("x") else { Issue.record("x is not a tensor"); return }
+        guard let x = r.session.globals.lookup("x")?.tensorValue else { Issue.record("x is not a tensor"); return }
         #expect(x == expected)
         // A plain loop: 0, 4096, 8192, …, then the size; one redraw each.
         var dones = [0]

@@ -99,7 +99,7 @@ struct MetaSessionOptimizerTests {
             let after = CapturingSession()
             meta(after, ":load \(path)")
             after.run(steps)
-            guard case .variable(let a)? = after.value("w"), case .variable(let b)? = straight.value("w") else {
+            guard case .tensor(let a)? = after.value("w"), case .tensor(let b)? = straight.value("w") else {
                 Issue.record("w lost its gradient flag"); continue
             }
             #expect(a.value.scalars.map(\.bitPattern) == b.value.scalars.map(\.bitPattern), "\(constructor)")
@@ -207,7 +207,7 @@ struct MetaSessionOptimizerTests {
         meta(s, ":save \(tensorOnly) w opt")
         let v = CapturingSession()
         meta(v, ":load \(tensorOnly)")
-        guard case .variable(let w)? = v.value("w") else { Issue.record("w"); return }
+        guard case .tensor(let w)? = v.value("w") else { Issue.record("w"); return }
         let kept = try optimizer(v).optimizer.exportState()
         #expect(kept.count == 1 && kept.first?.parameter === w && kept.first?.steps == 3)
     }
@@ -261,7 +261,7 @@ struct MetaSessionOptimizerTests {
         let s = CapturingSession()
         meta(s, ":load \(path.path)")
         let state = try optimizer(s).optimizer.exportState()
-        guard case .variable(let w)? = s.value("w") else { Issue.record("w"); return }
+        guard case .tensor(let w)? = s.value("w") else { Issue.record("w"); return }
         #expect(state.count == 1 && state.first?.parameter === w, "bound to w though w comes later in the file")
         #expect(state.first?.steps == 7 && state.first?.first == [1.5, -2] && state.first?.second == [0.25, 4])
     }

@@ -81,7 +81,7 @@ extension LearningTests {
             expectError(in: c, "m.first.bias = 3", 9, "a Scale has no sub-layer or parameter 'bias' (it has: weight, calls)")
             expectError(in: c, "m[0] = m", 2, "cannot put a Pair inside itself")
             c.run("m.training = false")
-            #expect(c.run("m.training") == "false\n" || !nnReady)
+            #expect(c.run("m.training") == "false\n")
         }
 
         @Test func aModelIsCallableAndPipeable() throws {
@@ -176,7 +176,7 @@ extension LearningTests {
                 Estimated total:               104 B
                 ═════════════════════════════════════════════════════════════════
 
-                """ || !nnReady)
+                """)
             #expect(c.run("m.first.weight.requires_grad") == "true\n")
         }
 

@@ -3,11 +3,9 @@ import CNNKit
 import Foundation
 import Testing
 
-/// Real layers, gradients and training through the language. These need the engine's learning
-/// milestone (differentiable ops, layers, optimizers, `Training`): until it is merged they are
-/// skipped (`learningReady`).
+/// Real layers, gradients and training through the language.
 extension LearningTests {
-    @Suite(.enabled(if: learningReady, "needs the engine's layers, gradients and training"))
+    @Suite
     struct ModelTrainingTests {
         @Test func lenetPrintsAsATreeWithParameterCounts() throws {
             let c = CapturingSession()
@@ -73,13 +71,13 @@ extension LearningTests {
         @Test func gradientsThroughBuiltinsMatchAPlainLoop() throws {
             let c = CapturingSession()
             c.run("w = param(randn(3, 4, seed:1))\nbackward(sum(relu(w) * w))")
-            guard case .variable(let w)? = c.value("w"), let g = w.grad else { Issue.record("w.grad missing"); return }
+            guard case .tensor(let w)? = c.value("w"), let g = w.grad else { Issue.record("w.grad missing"); return }
             // d/dw Σ relu(w)·w = 2w where w > 0, else 0.
             for (gi, wi) in zip(g.scalars, w.value.scalars) {
                 #expect(abs(gi - (wi > 0 ? 2 * wi : 0)) < 1e-5)
             }
             c.run("x = randn(1, 1, 5, 5, seed:2)\nk = param(ones(1, 1, 3, 3))\nbackward(sum(conv(x, k, pad:1)))")
-            guard case .tensor(let x)? = c.value("x"), case .variable(let k)? = c.value("k"), let kg = k.grad else {
+            guard let x = c.value("x")?.tensorValue, case .tensor(let k)? = c.value("k"), let kg = k.grad else {
                 Issue.record("k.grad missing")
                 return
             }
@@ -177,7 +175,7 @@ extension LearningTests {
             #expect(c.run("number(sum(r.confusion))") == "40\n")
             c.run("p = predict(m, ds.x[0:8])")
             #expect(c.run("p.shape") == "[8, 10]\n")
-            guard case .tensor(let p)? = c.value("p") else { Issue.record("p is not a tensor"); return }
+            guard let p = c.value("p")?.tensorValue else { Issue.record("p is not a tensor"); return }
             for r in 0..<8 {
                 let total = p.scalars[(r * 10)..<(r * 10 + 10)].reduce(0, +)
                 #expect(abs(total - 1) < 1e-5)

@@ -121,7 +121,7 @@ func sexpr(_ e: Expr) -> String {
         "x = ", "if a > 0 { print(1) } else", "f(a,\n", "a and", "m.", "[[1, 2], [3,", "fn f(a) =", "x **",
     ])
     func incompleteInput(_ source: String) {
-        #expect(Session.isIncomplete(source), "\(source.debugDescription) should be incomplete")
+        #expect(isIncomplete(source), "\(source.debugDescription) should be incomplete")
     }
 
     @Test(arguments: [
@@ -129,7 +129,7 @@ func sexpr(_ e: Expr) -> String {
         "a $ b", "f(1]", "x[]",
     ])
     func completeOrWrongInputIsNotIncomplete(_ source: String) {
-        #expect(!Session.isIncomplete(source), "\(source.debugDescription) should not be incomplete")
+        #expect(!isIncomplete(source), "\(source.debugDescription) should not be incomplete")
     }
 
     @Test func deepNestingIsRefusedNotCrashed() {

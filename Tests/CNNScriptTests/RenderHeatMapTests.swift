@@ -40,7 +40,7 @@ import Testing
             """)
         #expect(HeatMap.render(Tensor(5), presentation: plain) == "tensor scalar f32  min 5  max 5 (constant)\n+--+\n|++|\n+--+")
         let negative = HeatMap.render(try Tensor(shape: [2, 2], repeating: -3),
-                                      presentation: Presentation(color: true, unicode: true), trueColor: true)
+                                      presentation: Presentation(color: true, unicode: true, trueColor: true))
         #expect(negative.contains("\(esc)[38;2;33;102;172m"))   // all blue: signed data, at the far end
     }
 
@@ -115,13 +115,13 @@ import Testing
         #expect(HeatMap.render(try Tensor(shape: [1, 2], repeating: .nan), presentation: plain) ==
                 "tensor 1×2 f32  all nan  ?=nan\n+----+\n|????|\n+----+")
         let colour = HeatMap.render(try arange([2, 2]) { $0 == 0 ? .nan : Float($0) },
-                                    presentation: Presentation(color: true, unicode: true), trueColor: false)
+                                    presentation: Presentation(color: true, unicode: true, trueColor: false))
         #expect(colour.contains("\(esc)[38;5;201m") && colour.contains("magenta=nan"))
     }
 
     @Test func halfBlocksIn256Colours() throws {
         // Grey ramp 232…255 for non-negative data; the odd last row has no lower pixel, so only a foreground.
-        #expect(HeatMap.render(try arange([3, 2]), presentation: Presentation(color: true, unicode: true), trueColor: false) == """
+        #expect(HeatMap.render(try arange([3, 2]), presentation: Presentation(color: true, unicode: true, trueColor: false)) == """
             tensor 3×2 f32  min 0  max 5
             \(esc)[38;5;232m\(esc)[48;5;241m▀\(esc)[38;5;237m\(esc)[48;5;246m▀\(esc)[0m
             \(esc)[38;5;250m▀\(esc)[38;5;255m▀\(esc)[0m
@@ -131,7 +131,7 @@ import Testing
     @Test func divergingTrueColour() throws {
         // -2…3 scaled symmetrically by 3: -2 → 2/3 of the way to blue, 0 → white, 3 → full red.
         #expect(HeatMap.render(try arange([3, 2]) { Float($0) - 2 },
-                               presentation: Presentation(color: true, unicode: true), trueColor: true) == """
+                               presentation: Presentation(color: true, unicode: true, trueColor: true)) == """
             tensor 3×2 f32  min -2  max 3  blue<0<red
             \(esc)[38;2;104;150;197m\(esc)[48;2;247;247;247m▀\(esc)[38;2;176;199;222m\(esc)[48;2;224;173;179m▀\(esc)[0m
             \(esc)[38;2;201;98;111m▀\(esc)[38;2;178;24;43m▀\(esc)[0m
@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func colourWithoutUnicodeUsesBackgroundSpaces() throws {
-        #expect(HeatMap.render(try arange([2, 2]), presentation: Presentation(color: true), trueColor: false) == """
+        #expect(HeatMap.render(try arange([2, 2]), presentation: Presentation(color: true, trueColor: false)) == """
             tensor 2×2 f32  min 0  max 3
             \(esc)[48;5;232m  \(esc)[48;5;240m  \(esc)[0m
             \(esc)[48;5;247m  \(esc)[48;5;255m  \(esc)[0m
@@ -151,8 +151,8 @@ import Testing
         for trial in 0..<40 {
             let shape = [rng.int(1, 3), rng.int(1, 9), rng.int(1, 30)]
             let t = try arange(shape) { _ in rng.float(trial % 2 == 0 ? -1 : 0, 1) }
-            let p = Presentation(color: true, unicode: trial % 4 < 2, width: rng.int(16, 100))
-            let text = HeatMap.render(t, presentation: p, trueColor: trial % 3 == 0)
+            let p = Presentation(color: true, unicode: trial % 4 < 2, width: rng.int(16, 100), trueColor: trial % 3 == 0)
+            let text = HeatMap.render(t, presentation: p)
             #expect(text.contains("\(esc)[") && text.contains(trial % 3 == 0 ? ";2;" : ";5;"))
             for line in text.split(separator: "\n").dropFirst() where line.contains(esc) {
                 #expect(line.hasSuffix("\(esc)[0m"), "\(line)")
@@ -164,11 +164,11 @@ import Testing
 
     @Test func signedDataIsCentredOnZero() throws {
         let t = try arange([1, 3]) { [-10, 0, 1][$0] }
-        let text = HeatMap.render(t, presentation: Presentation(color: true), trueColor: false)
+        let text = HeatMap.render(t, presentation: Presentation(color: true, trueColor: false))
         #expect(text.contains("\(esc)[48;5;231m"))   // 0 → white (the cube's 255,255,255)
         #expect(text.contains("\(esc)[48;5;\(RGB.blue.cubeIndex)m"))
         #expect(text.contains("blue<0<red"))
-        let greys = HeatMap.render(try arange([4, 4]), presentation: Presentation(color: true), trueColor: false)
+        let greys = HeatMap.render(try arange([4, 4]), presentation: Presentation(color: true, trueColor: false))
         for code in greys.split(separator: "m").compactMap({ $0.components(separatedBy: "[48;5;").last.flatMap { Int($0) } }) {
             #expect((232...255).contains(code))
         }
@@ -271,7 +271,7 @@ import Testing
             let t = try arange(shape) { _ in rng.float(-1, 1) }
             var p = modes[trial % 4]
             p.width = rng.int(16, 120)
-            let text = HeatMap.render(t, presentation: p, trueColor: false)
+            let text = HeatMap.render(t, presentation: p)
             for line in text.split(separator: "\n").dropFirst() {
                 let visible = Self.withoutEscapes(line)
                 #expect(visible.count <= p.width, "\(shape) width \(p.width): \(visible)")

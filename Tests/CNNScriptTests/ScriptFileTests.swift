@@ -5,8 +5,7 @@ import Testing
 extension LearningTests {
     /// Runs every `Tests/Scripts/*.cnns` file as `cnns FILE` would (no echo) and compares its output with
     /// the `# expect: LINE` comments, in order. `# expect-error: TEXT` says the run must stop with an
-    /// error whose `FILE:LINE:COL: error: MESSAGE` line contains TEXT. A script marked `# requires: engine`
-    /// runs only once the engine's ops are real; `# requires: training` once layers, gradients and training are.
+    /// error whose `FILE:LINE:COL: error: MESSAGE` line contains TEXT.
     /// In `LearningTests` (serialized): scripts use no_grad, which is process-wide, and backward.
     @Suite struct ScriptFileTests {
         static let directory = URL(fileURLWithPath: #filePath)
@@ -32,8 +31,6 @@ extension LearningTests {
 
         static func check(_ name: String) throws {
             let source = try String(contentsOf: ScriptFileTests.directory.appendingPathComponent(name), encoding: .utf8)
-            if source.contains("# requires: engine") && !engineReady { return }
-            if source.contains("# requires: training") && !learningReady { return }
             var expected: [String] = []
             var expectedError: String?
             for line in source.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -101,8 +101,8 @@ import Testing
             let text = try ModelSummary.render(model, input: [n, c1, h, h], unicode: false)
             let params = c2 * (c1 * k * k + 1) + classes * (c2 * p * p + 1)
             let multAdds = n * c2 * (c1 * k * k + 1) * p * p + n * classes * (c2 * p * p + 1)
-            #expect(text.contains("Total params: \(ModelObject.grouped(params))\n"), "\(text)")
-            #expect(text.contains("Total mult-adds: \(ModelObject.grouped(multAdds))"), "\(text)")
+            #expect(text.contains("Total params: \(Shape.grouped(params))\n"), "\(text)")
+            #expect(text.contains("Total mult-adds: \(Shape.grouped(multAdds))"), "\(text)")
             // Kept for backward: input, conv, relu and dense outputs (flatten shares storage).
             let kept = 4 * (n * c1 * h * h + 2 * n * c2 * p * p + n * classes)
             #expect(text.contains("Activations kept for backward:") && text.contains(ModelSummary.bytes(kept)), "\(text)")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Meta-commands through piped input, and `--transcript`: what scripts driving `cnns` rely on.
-@Suite("cnns meta-commands and transcripts", .enabled(if: CNNS.languageIsReal, "awaits the language"))
+@Suite("cnns meta-commands and transcripts")
 struct MetaPipeTests {
     @Test("piped meta-commands run; values stay plain (no Out[n] labels) and _n still works; :quit stops")
     func pipedMeta() throws {

@@ -1,9 +1,8 @@
 import Foundation
 import Testing
 
-/// `-e`, script files and piped input, end to end, against SPEC §1's behaviour. These need the real
-/// language (`CNNS.languageIsReal`); with the interface stub they are reported as skipped.
-@Suite("cnns run modes", .enabled(if: CNNS.languageIsReal, "awaits the language: Session is still the interface stub"))
+/// `-e`, script files and piped input, end to end, against SPEC §1's behaviour.
+@Suite("cnns run modes")
 struct RunModesTests {
     /// Writes `text` to a fresh script file; returns its path and the directory to remove.
     private func script(_ text: String, name: String = "test.cnns", executable: Bool = false) throws -> (String, URL) {

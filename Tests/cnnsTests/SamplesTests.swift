@@ -4,7 +4,7 @@ import Testing
 /// Every `samples/*.cnns` runs cleanly: exit 0, nothing on stderr, and each `# expect: TEXT` comment's
 /// TEXT appears as a line of stdout, in the order written (Crafting Interpreters' test-suite style).
 /// Samples get the argument `--quick`: those that train use less data then, so the debug suite stays fast.
-@Suite("cnns samples", .enabled(if: CNNS.languageIsReal, "awaits the language: Session is still the interface stub"))
+@Suite("cnns samples")
 struct SamplesTests {
     static let samples: [URL] = {
         let directory = CNNS.packageRoot.appendingPathComponent("samples")

@@ -72,8 +72,7 @@ struct ShellTests {
         }
     }
 
-    @Test("the shell evaluates, completes, continues open entries, and survives Ctrl-C during a computation",
-          .enabled(if: CNNS.languageIsReal, "awaits the language: Session is still the interface stub"))
+    @Test("the shell evaluates, completes, continues open entries, and survives Ctrl-C during a computation")
     func evaluation() throws {
         let state = try stateHome()
         defer { try? FileManager.default.removeItem(at: state) }
@@ -121,8 +120,7 @@ struct ShellTests {
         #expect(shell.exitStatus() == 0)
     }
 
-    @Test("cnns -i FILE runs the script, then the shell continues with its variables",
-          .enabled(if: CNNS.languageIsReal, "awaits the language"))
+    @Test("cnns -i FILE runs the script, then the shell continues with its variables")
     func interactiveAfterScript() throws {
         let state = try stateHome()
         defer { try? FileManager.default.removeItem(at: state) }
@@ -138,8 +136,7 @@ struct ShellTests {
         #expect(shell.exitStatus(timeout: 30) == 0)
     }
 
-    @Test("numbered results, meta-commands, Tab for labels, paths and meta-commands, Ctrl-R, history across runs",
-          .enabled(if: CNNS.languageIsReal, "awaits the language"))
+    @Test("numbered results, meta-commands, Tab for labels, paths and meta-commands, Ctrl-R, history across runs")
     func metaCompletionAndSearch() throws {
         let state = try stateHome()
         defer { try? FileManager.default.removeItem(at: state) }

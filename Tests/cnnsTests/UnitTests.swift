@@ -48,6 +48,10 @@ struct HostLogicTests {
         #expect(!terminal(tty: true).colorForOutput(.never, readingPipe: false))
         #expect(!terminal(tty: true, ["NO_COLOR": "yes"]).colorForErrors(.auto))
         #expect(terminal(tty: true).colorForErrors(.auto))
+        // 24-bit colour is the terminal's to say (COLORTERM); the language reads it from the presentation.
+        #expect(terminal(tty: true, ["COLORTERM": "truecolor"]).presentation(color: .auto, readingPipe: false).trueColor)
+        #expect(terminal(tty: true, ["COLORTERM": "24BIT"]).trueColor)
+        #expect(!terminal(tty: true, ["COLORTERM": "yes"]).trueColor && !terminal(tty: true).trueColor)
     }
 
     @Test("Unicode only on a terminal whose locale allows it; width from COLUMNS off a terminal")

@@ -9,6 +9,10 @@ public final class Variable {
     /// Accumulated gradient of a leaf after `backward`, same shape as `value`; nil before.
     public var grad: Tensor?
     public var requiresGrad: Bool
+    /// Made to be learned or marked for a gradient (a layer's weight, `param(x)`), as PyTorch's
+    /// `nn.Parameter`: it stays one when frozen (`requiresGrad` false). A leaf that is not a parameter
+    /// is a constant, which the language treats as a plain value.
+    public let isParameter: Bool
 
     let parents: [Variable]
     /// Given the gradient of this node, the gradient for each parent (nil where a parent needs none).
@@ -17,6 +21,7 @@ public final class Variable {
     public init(_ value: Tensor, requiresGrad: Bool = false) {
         self.value = value
         self.requiresGrad = requiresGrad
+        self.isParameter = requiresGrad
         self.parents = []
         self.backwardFn = nil
     }
@@ -24,6 +29,7 @@ public final class Variable {
     init(value: Tensor, parents: [Variable], backward: @escaping (Tensor) throws -> [Tensor?]) {
         self.value = value
         self.requiresGrad = true
+        self.isParameter = false
         self.parents = parents
         self.backwardFn = backward
     }
@@ -50,11 +56,26 @@ public enum Autograd {
         try $gradDisabled.withValue(true) { try body() }
     }
 
+    /// True when an op on `parents` must record a graph node: some parent needs a gradient and we are
+    /// not inside `noGrad`. Every op asks before it prepares its backward closure (and whatever that
+    /// keeps: indices, statistics, a plan) and otherwise returns the plain `Tensor` op's result as a
+    /// constant, so constants cost what they did before autograd. The flags are read before the
+    /// task-local switch, which costs more.
+    @inline(__always)
+    public static func needsGraph(_ x: Variable) -> Bool { x.requiresGrad && isEnabled }
+
+    @inline(__always)
+    public static func needsGraph(_ a: Variable, _ b: Variable) -> Bool { (a.requiresGrad || b.requiresGrad) && isEnabled }
+
+    public static func needsGraph(_ parents: [Variable]) -> Bool {
+        parents.contains { $0.requiresGrad } && isEnabled
+    }
+
     /// The result of an op: a graph node when recording and some parent needs a gradient, else a
     /// constant. `backward` is only called for such nodes.
     public static func record(_ value: Tensor, parents: [Variable],
                               backward: @escaping (Tensor) throws -> [Tensor?]) -> Variable {
-        guard isEnabled, parents.contains(where: { $0.requiresGrad }) else { return Variable(value) }
+        guard needsGraph(parents) else { return Variable(value) }
         return Variable(value: value, parents: parents, backward: backward)
     }
 

@@ -12,7 +12,7 @@ public enum ONNXExport {
             throw OpError("export", "the input shape must be N×… with every size ≥ 1 (batch first), got \(Shape.describe(inputShape))")
         }
         let outShape = try model.outputShape(for: inputShape)
-        var e = Emitter()
+        var e = ONNXEmitter()
         let out = try e.emit(model, input: "input", shape: inputShape, prefix: "")
         var graph = ProtoWriter()
         for n in e.nodes { graph.message(1, n) }
@@ -63,7 +63,9 @@ enum ONNXAttr {
     case int(Int), ints([Int]), float(Float), string(String)
 }
 
-private struct Emitter {
+/// The graph being written: nodes and initializers. Each layer adds its own nodes
+/// (`DescribedLayer.emitONNX`) through `op`, `initializer` and `windowAttributes`.
+public struct ONNXEmitter {
     var nodes: [ProtoWriter] = []
     var initializers: [ProtoWriter] = []
     var initializerNames = Set<String>()
@@ -133,80 +135,21 @@ private struct Emitter {
 
     /// Writes `m` applied to tensor `input` (shaped `shape`) and returns the output tensor's name.
     mutating func emit(_ m: Module, input x: String, shape: [Int], prefix: String) throws -> String {
-        let p = prefix
-        switch m {
-        case let c as Conv:
-            let w = initializer(p + "weight", c.weight.value)
-            let ins = [x, w] + (c.bias.map { [initializer(p + "bias", $0.value)] } ?? [])
-            return op("Conv", ins, p, windowAttributes(c.window) + [
-                ("dilations", .ints([c.window.dilation.h, c.window.dilation.w])), ("group", .int(c.groups))])
-        case let d as Dense:
-            let w = initializer(p + "weight", d.weight.value)
-            if shape.count == 2 {
-                let ins = [x, w] + (d.bias.map { [initializer(p + "bias", $0.value)] } ?? [])
-                return op("Gemm", ins, p, [("transB", .int(1))])
-            }
-            // Over the last axis of a higher-rank input: x·Wᵀ (+ b) as MatMul with the weight transposed.
-            let wt = op("Transpose", [w], p, [("perm", .ints([1, 0]))])
-            let y = op("MatMul", [x, wt], p)
-            guard let b = d.bias else { return y }
-            return op("Add", [y, initializer(p + "bias", b.value)], p)
-        case let bn as BatchNorm:
-            let ins = [x, initializer(p + "weight", bn.weight.value), initializer(p + "bias", bn.bias.value),
-                       initializer(p + "running_mean", bn.runningMean), initializer(p + "running_var", bn.runningVar)]
-            // PyTorch's momentum 0.1 is ONNX's 0.9.
-            return op("BatchNormalization", ins, p, [("epsilon", .float(bn.eps)), ("momentum", .float(1 - bn.momentum))])
-        case let a as Activation:
-            switch a.kind {
-            case .relu: return op("Relu", [x], p)
-            case .leakyRelu(let slope): return op("LeakyRelu", [x], p, [("alpha", .float(slope))])
-            case .sigmoid: return op("Sigmoid", [x], p)
-            case .tanh: return op("Tanh", [x], p)
-            case .softmax(let axis): return op("Softmax", [x], p, [("axis", .int(axis))])
-            }
-        case is Dropout:
-            return op("Identity", [x], p)
-        case let f as Flatten:
-            let a = f.axis < 0 ? f.axis + shape.count : f.axis
-            if a == 1 { return op("Flatten", [x], p, [("axis", .int(1))]) }
-            // cnns keeps the axes before `axis` (ONNX Flatten would multiply them): a Reshape copying them.
-            let target = try f.outputShape(for: shape)
-            let dims = a == 0 ? [1, -1] : [Int](repeating: 0, count: target.count - 1) + [-1]
-            return op("Reshape", [x, intInitializer(dims, p)], p)
-        case let mp as MaxPool:
-            return op("MaxPool", [x], p, windowAttributes(mp.window) + [
-                ("dilations", .ints([mp.window.dilation.h, mp.window.dilation.w])), ("ceil_mode", .int(mp.window.ceilMode ? 1 : 0))])
-        case let ap as AvgPool:
-            // ONNX's count_include_pad default (0) differs from PyTorch's: always written.
-            return op("AveragePool", [x], p, windowAttributes(ap.window) + [
-                ("ceil_mode", .int(ap.window.ceilMode ? 1 : 0)), ("count_include_pad", .int(ap.countPad ? 1 : 0))])
-        case is GlobalAvgPool:
-            return op("GlobalAveragePool", [x], p)
-        case let r as Residual:
-            let main = try emit(r.block, input: x, shape: shape, prefix: p + "block.")
-            let side = try r.shortcut.map { try emit($0, input: x, shape: shape, prefix: p + "shortcut.") } ?? x
-            return op("Add", [main, side], p)
-        case let b as BasicBlock:
-            var y = x, s = shape
-            for (name, layer) in [("conv1", b.conv1), ("bn1", b.bn1), ("relu", b.relu), ("conv2", b.conv2), ("bn2", b.bn2)] {
-                y = try emit(layer, input: y, shape: s, prefix: p + name + ".")
-                s = try layer.outputShape(for: s)
-            }
-            let identity = try b.downsample.map { try emit($0, input: x, shape: shape, prefix: p + "downsample.") } ?? x
-            let sum = op("Add", [y, identity], p)
-            return try emit(b.relu, input: sum, shape: s, prefix: p + "relu.")
-        case let g as GraphModel:
-            return try emitGraph(g, input: x, shape: shape, prefix: p)
-        case is Sequential, is NamedSequential:
-            var y = x, s = shape
-            for (name, layer) in m.children {
-                y = try emit(layer, input: y, shape: s, prefix: p + name + ".")
-                s = try layer.outputShape(for: s)
-            }
-            return y
-        default:
+        guard let layer = m as? DescribedLayer else {
             throw OpError("export", "cannot write layer \(m.signature) (\(m.typeName)) as ONNX")
         }
+        return try layer.emitONNX(&self, input: x, shape: shape, prefix: prefix)
+    }
+
+    /// Writes `layers` applied one after the other (a Sequential's children, a block's main path).
+    mutating func emitChain(_ layers: [(name: String, module: Module)], input x: String, shape: [Int],
+                            prefix p: String) throws -> (output: String, shape: [Int]) {
+        var y = x, s = shape
+        for (name, layer) in layers {
+            y = try emit(layer, input: y, shape: s, prefix: p + name + ".")
+            s = try layer.outputShape(for: s)
+        }
+        return (y, s)
     }
 
     mutating func emitGraph(_ g: GraphModel, input x: String, shape: [Int], prefix p: String) throws -> String {

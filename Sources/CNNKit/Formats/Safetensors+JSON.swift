@@ -38,13 +38,46 @@ public enum JSONValue: Equatable {
     }
 
     /// The member `key` of an object (nil for other values or a missing key).
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
-    /// Compact JSON text (used for writing headers and the architecture metadata).
-    var text: String {
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// A number written as a whole number that fits an Int.
+    public var intValue: Int? {
+        if case .number(_, let i?) = self { return i }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    /// An object with its members in key order (so written files do not depend on how they were built).
+    public static func sortedObject(_ members: [String: JSONValue]) -> JSONValue {
+        .object(members.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
+    }
+
+    /// Parses untrusted JSON strictly (`JSONParser`): duplicate keys, bad escapes and nesting deeper
+    /// than `maxDepth` are errors, `OpError(op, "WHAT is not valid JSON: … at byte N")`.
+    public static func parse(_ bytes: [UInt8], op: String, what: String,
+                             maxDepth: Int = JSONParser.defaultMaxDepth) throws -> JSONValue {
+        try JSONParser.parse(bytes, op: op, what: what, maxDepth: maxDepth)
+    }
+
+    /// Compact JSON text (used for writing headers, the architecture metadata and session manifests).
+    public var text: String {
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -80,28 +113,30 @@ public enum JSONValue: Equatable {
         return out + "\""
     }
 
-    static func int(_ i: Int) -> JSONValue { .number(Double(i), exactInt: i) }
+    public static func int(_ i: Int) -> JSONValue { .number(Double(i), exactInt: i) }
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes. Errors are `OpError(op, …)` naming the byte offset.
-struct JSONParser {
+public struct JSONParser {
     private let bytes: [UInt8]
     private var i = 0
     private let op: String
     private let what: String
-    static let maxDepth = 64
+    private let maxDepth: Int
+    /// Deep enough for any header or architecture we write; a hostile one cannot exhaust the stack.
+    public static let defaultMaxDepth = 64
 
     /// Parses one JSON document (surrounding whitespace allowed). `what` names the text in errors.
-    static func parse(_ bytes: [UInt8], op: String, what: String) throws -> JSONValue {
-        var p = JSONParser(bytes: bytes, op: op, what: what)
+    static func parse(_ bytes: [UInt8], op: String, what: String, maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        var p = JSONParser(bytes: bytes, op: op, what: what, maxDepth: maxDepth)
         let v = try p.value(depth: 0)
         p.skipSpace()
         guard p.i == bytes.count else { throw p.fail("unexpected text after the JSON value") }
         return v
     }
 
-    private init(bytes: [UInt8], op: String, what: String) {
-        self.bytes = bytes; self.op = op; self.what = what
+    private init(bytes: [UInt8], op: String, what: String, maxDepth: Int) {
+        self.bytes = bytes; self.op = op; self.what = what; self.maxDepth = maxDepth
     }
 
     private func fail(_ message: String) -> OpError {
@@ -113,7 +148,7 @@ struct JSONParser {
     }
 
     private mutating func value(depth: Int) throws -> JSONValue {
-        guard depth < JSONParser.maxDepth else { throw fail("nested deeper than \(JSONParser.maxDepth) levels") }
+        guard depth < maxDepth else { throw fail("nested deeper than \(maxDepth) levels") }
         skipSpace()
         guard i < bytes.count else { throw fail("unexpected end") }
         switch bytes[i] {

@@ -57,3 +57,29 @@ public final class BatchNorm: Module {
         return input
     }
 }
+
+extension BatchNorm: DescribedLayer {
+    public static var specKinds: [String] { ["BatchNorm"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("channels", .int(channels)), ("eps", ModelSpec.Writer.number(eps)), ("momentum", ModelSpec.Writer.number(momentum))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let c = try spec.int("channels", minimum: 1)
+        let eps = try spec.float("eps", default: 1e-5), momentum = try spec.float("momentum", default: 0.1)
+        return try BatchNorm(c, eps: eps, momentum: momentum)
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        let ins = [x, onnx.initializer(p + "weight", weight.value), onnx.initializer(p + "bias", bias.value),
+                   onnx.initializer(p + "running_mean", runningMean), onnx.initializer(p + "running_var", runningVar)]
+        // PyTorch's momentum 0.1 is ONNX's 0.9.
+        return onnx.op("BatchNormalization", ins, p, [("epsilon", .float(eps)), ("momentum", .float(1 - momentum))])
+    }
+
+    public func explanation(input: [Int], output: [Int]) -> [String] {
+        ["normalises each of \(channels) channels, then scales and shifts it",
+         "parameters: 2·\(channels) = \(Shape.grouped(2 * channels)) (scale γ, shift β); buffers: running mean and variance, 2·\(channels)"]
+    }
+}

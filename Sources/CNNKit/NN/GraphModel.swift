@@ -217,3 +217,20 @@ extension GraphModel {
         return (try? outputShape(for: shape)) == nil ? nil : shape
     }
 }
+
+extension GraphModel: DescribedLayer {
+    /// A graph is saved as ONNX, not as an architecture description: it is never rebuilt from one.
+    public static var specKinds: [String] { [] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        throw ModelSpec.Writer.cannotDescribe(self)
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        throw spec.fail("a graph model is not rebuilt from an architecture description")
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        try onnx.emitGraph(self, input: x, shape: shape, prefix: p)
+    }
+}

@@ -90,3 +90,64 @@ public final class Dropout: Module {
         return input
     }
 }
+
+extension Activation: DescribedLayer {
+    public static var specKinds: [String] { ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        switch kind {
+        case .leakyRelu(let slope): return [("slope", ModelSpec.Writer.number(slope))]
+        case .softmax(let axis): return [("axis", .int(axis))]
+        case .relu, .sigmoid, .tanh: return []
+        }
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        switch spec.type {
+        case "LeakyReLU": return Activation(.leakyRelu(slope: try spec.float("slope", default: 0.01)))
+        case "Sigmoid": return Activation(.sigmoid)
+        case "Tanh": return Activation(.tanh)
+        case "Softmax": return Activation(.softmax(axis: try spec.int("axis", default: 1)))
+        default: return Activation(.relu)
+        }
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        switch kind {
+        case .relu: return onnx.op("Relu", [x], p)
+        case .leakyRelu(let slope): return onnx.op("LeakyRelu", [x], p, [("alpha", .float(slope))])
+        case .sigmoid: return onnx.op("Sigmoid", [x], p)
+        case .tanh: return onnx.op("Tanh", [x], p)
+        case .softmax(let axis): return onnx.op("Softmax", [x], p, [("axis", .int(axis))])
+        }
+    }
+}
+
+extension Dropout: DescribedLayer {
+    public static var specKinds: [String] { ["Dropout"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        // The seed as a string: JSON numbers would round a UInt64.
+        [("p", ModelSpec.Writer.number(p)), ("seed", .string(String(seed)))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let p = try spec.float("p")
+        var seed: UInt64 = 0
+        if let s = spec.value["seed"] {
+            guard case .string(let text) = s, let parsed = UInt64(text) else {
+                throw spec.fail("\"seed\" should be a string of digits, got \(s.text)")
+            }
+            seed = parsed
+        }
+        return try Dropout(p: p, seed: seed)
+    }
+
+    /// Inference mode: the identity.
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        onnx.op("Identity", [x], p)
+    }
+
+    /// The output and the mask backward multiplies by.
+    public func keptScalars(output: [Int]) -> Int { 2 * LayerDefaults.count(output) }
+}

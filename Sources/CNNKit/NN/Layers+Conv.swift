@@ -132,3 +132,107 @@ public final class Dense: Module {
         return input.dropLast() + [outFeatures]
     }
 }
+
+extension Conv: DescribedLayer {
+    public static var specKinds: [String] { ["Conv"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("in", .int(inChannels)), ("out", .int(outChannels)), ("kernel", ModelSpec.Writer.size(window.kernel)),
+         ("stride", ModelSpec.Writer.size(window.stride)), ("padding", ModelSpec.Writer.padding(window.padding)),
+         ("dilation", ModelSpec.Writer.size(window.dilation)), ("groups", .int(groups)), ("bias", .bool(bias != nil))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let cin = try spec.int("in", minimum: 1), cout = try spec.int("out", minimum: 1)
+        let kernel = try spec.size("kernel"), stride = try spec.size("stride", default: Size2(1))
+        let dilation = try spec.size("dilation", default: Size2(1)), pad = try spec.padding()
+        let groups = try spec.int("groups", default: 1, minimum: 1), bias = try spec.bool("bias", default: true)
+        return try Conv(cin, cout, kernel: kernel, stride: stride, padding: pad, dilation: dilation,
+                        groups: groups, bias: bias, rng: &rng)
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        let w = onnx.initializer(p + "weight", weight.value)
+        let ins = [x, w] + (bias.map { [onnx.initializer(p + "bias", $0.value)] } ?? [])
+        return onnx.op("Conv", ins, p, onnx.windowAttributes(window) + [
+            ("dilations", .ints([window.dilation.h, window.dilation.w])), ("group", .int(groups))])
+    }
+
+    public var slidingWindow: Window2D? { window }
+
+    /// The filters, the weight count, and the im2col matrix and GEMM the conv becomes.
+    public func explanation(input: [Int], output: [Int]) -> [String] {
+        let g = Shape.grouped
+        let k = window.kernel, cinG = inChannels / groups, coutG = outChannels / groups
+        let grouping = groups == 1 ? "" : " in \(groups) groups"
+        var lines = ["channels: \(inChannels) → \(outChannels)\(grouping): \(outChannels) filters of \(cinG)×\(k.h)×\(k.w)"]
+        let weights = outChannels * cinG * k.h * k.w
+        let count = "weights: \(outChannels)·\(cinG)·\(k.h)·\(k.w) = \(g(weights))"
+        lines.append(count + (bias == nil ? " parameters (no bias)" : " + bias \(outChannels) = \(g(weights + outChannels)) parameters"))
+        if output.count >= 3 {
+            let p = output[output.count - 2], q = output[output.count - 1]
+            let rows = cinG * k.h * k.w, cols = p * q
+            let per = groups == 1 ? "" : " per group"
+            lines.append("im2col: (\(cinG)·\(k.h)·\(k.w) = \(g(rows))) × (\(p)·\(q) = \(g(cols))) per image\(per); GEMM \(coutG)×\(g(rows)) · \(g(rows))×\(g(cols))\(groups == 1 ? "" : ", \(groups) times")")
+            let images = output.count == 4 ? output[0] : 1
+            let taps = bias == nil ? g(rows) : "(\(g(rows)) + 1)"
+            let total = multAdds(output: output)
+            let perImage = images == 0 ? 0 : total / images
+            lines.append("mult-adds: \(outChannels)·\(taps)·\(g(cols)) = \(g(perImage)) per image\(images == 1 ? "" : ", \(g(total)) for \(images) images")\(bias == nil ? "" : " (+ 1: the bias)")")
+        }
+        return lines
+    }
+
+    /// torchinfo's rule: every parameter once per output position (N·P·Q).
+    public func multAdds(output: [Int]) -> Int {
+        let params = LayerDefaults.ownParameterCount(self)
+        guard params > 0, output.count >= 3, output[output.count - 3] > 0 else { return 0 }
+        return LayerDefaults.count(output) / output[output.count - 3] * params
+    }
+}
+
+extension Dense: DescribedLayer {
+    public static var specKinds: [String] { ["Dense"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("in", .int(inFeatures)), ("out", .int(outFeatures)), ("bias", .bool(bias != nil))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let fin = try spec.int("in", minimum: 1), fout = try spec.int("out", minimum: 1)
+        return try Dense(fin, fout, bias: try spec.bool("bias", default: true), rng: &rng)
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        let w = onnx.initializer(p + "weight", weight.value)
+        if shape.count == 2 {
+            let ins = [x, w] + (bias.map { [onnx.initializer(p + "bias", $0.value)] } ?? [])
+            return onnx.op("Gemm", ins, p, [("transB", .int(1))])
+        }
+        // Over the last axis of a higher-rank input: x·Wᵀ (+ b) as MatMul with the weight transposed.
+        let wt = onnx.op("Transpose", [w], p, [("perm", .ints([1, 0]))])
+        let y = onnx.op("MatMul", [x, wt], p)
+        guard let b = bias else { return y }
+        return onnx.op("Add", [y, onnx.initializer(p + "bias", b.value)], p)
+    }
+
+    /// The product, the weight count and the GEMM.
+    public func explanation(input: [Int], output: [Int]) -> [String] {
+        let g = Shape.grouped
+        let rows = output.isEmpty ? 0 : LayerDefaults.count(output) / max(1, outFeatures)
+        var lines = ["y = x·Wᵀ + b over the last axis: \(inFeatures) → \(outFeatures) features"]
+        let weights = inFeatures * outFeatures
+        let count = "weights: \(outFeatures)·\(inFeatures) = \(g(weights))"
+        let params = bias == nil ? weights : weights + outFeatures
+        lines.append(count + (bias == nil ? " parameters (no bias)" : " + bias \(outFeatures) = \(g(params)) parameters"))
+        lines.append("GEMM \(g(rows))×\(g(inFeatures)) · \(g(inFeatures))×\(g(outFeatures)); mult-adds \(g(rows))·\(g(params)) = \(g(multAdds(output: output)))")
+        return lines
+    }
+
+    /// torchinfo's rule: every parameter once per row (the positions before the feature axis).
+    public func multAdds(output: [Int]) -> Int {
+        let params = LayerDefaults.ownParameterCount(self)
+        guard params > 0, let features = output.last, features > 0 else { return 0 }
+        return LayerDefaults.count(output) / features * params
+    }
+}

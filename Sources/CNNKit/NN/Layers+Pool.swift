@@ -137,3 +137,115 @@ public final class Flatten: Module {
         return (a == 0 ? [1] : Array(input[..<a])) + [tail]
     }
 }
+
+extension MaxPool: DescribedLayer {
+    public static var specKinds: [String] { ["MaxPool"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("kernel", ModelSpec.Writer.size(window.kernel)), ("stride", ModelSpec.Writer.size(window.stride)),
+         ("padding", ModelSpec.Writer.padding(window.padding)), ("dilation", ModelSpec.Writer.size(window.dilation)),
+         ("ceil", .bool(window.ceilMode))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let kernel = try spec.size("kernel")
+        let stride = try spec.size("stride", default: kernel), pad = try spec.padding()
+        let dilation = try spec.size("dilation", default: Size2(1)), ceil = try spec.bool("ceil", default: false)
+        return try MaxPool(kernel: kernel, stride: stride, padding: pad, dilation: dilation, ceilMode: ceil)
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        onnx.op("MaxPool", [x], p, onnx.windowAttributes(window) + [
+            ("dilations", .ints([window.dilation.h, window.dilation.w])), ("ceil_mode", .int(window.ceilMode ? 1 : 0))])
+    }
+
+    public var slidingWindow: Window2D? { window }
+
+    public func explanation(input: [Int], output: [Int]) -> [String] {
+        let k = window.kernel
+        return ["each output is the max of \(k.h)·\(k.w) = \(k.h * k.w) inputs; channels unchanged; no weights"]
+    }
+
+    /// The output and the argmax indices backward routes the gradient through.
+    public func keptScalars(output: [Int]) -> Int { 2 * LayerDefaults.count(output) }
+}
+
+extension AvgPool: DescribedLayer {
+    public static var specKinds: [String] { ["AvgPool"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("kernel", ModelSpec.Writer.size(window.kernel)), ("stride", ModelSpec.Writer.size(window.stride)),
+         ("padding", ModelSpec.Writer.padding(window.padding)), ("ceil", .bool(window.ceilMode)),
+         ("count_pad", .bool(countPad))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let kernel = try spec.size("kernel")
+        let stride = try spec.size("stride", default: kernel), pad = try spec.padding()
+        let ceil = try spec.bool("ceil", default: false), countPad = try spec.bool("count_pad", default: true)
+        return try AvgPool(kernel: kernel, stride: stride, padding: pad, ceilMode: ceil, countPad: countPad)
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        // ONNX's count_include_pad default (0) differs from PyTorch's: always written.
+        onnx.op("AveragePool", [x], p, onnx.windowAttributes(window) + [
+            ("ceil_mode", .int(window.ceilMode ? 1 : 0)), ("count_include_pad", .int(countPad ? 1 : 0))])
+    }
+
+    public var slidingWindow: Window2D? { window }
+
+    public func explanation(input: [Int], output: [Int]) -> [String] {
+        let k = window.kernel
+        return ["each output is the mean of \(k.h)·\(k.w) = \(k.h * k.w) inputs (padding \(countPad ? "counted" : "not counted")); no weights"]
+    }
+}
+
+extension GlobalAvgPool: DescribedLayer {
+    public static var specKinds: [String] { ["GlobalAvgPool"] }
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] { [] }
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module { GlobalAvgPool() }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        onnx.op("GlobalAveragePool", [x], p)
+    }
+
+    public func explanation(input: [Int], output: [Int]) -> [String] {
+        guard input.count >= 2 else { return [] }
+        let h = input[input.count - 2], w = input[input.count - 1]
+        return ["the mean of each \(h)×\(w) plane (\(Shape.grouped(h * w)) values) → 1×1; no weights"]
+    }
+}
+
+extension Flatten: DescribedLayer {
+    public static var specKinds: [String] { ["Flatten"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("axis", .int(axis))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        Flatten(axis: try spec.int("axis", default: 1))
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        let a = axis < 0 ? axis + shape.count : axis
+        if a == 1 { return onnx.op("Flatten", [x], p, [("axis", .int(1))]) }
+        // cnns keeps the axes before `axis` (ONNX Flatten would multiply them): a Reshape copying them.
+        let target = try outputShape(for: shape)
+        let dims = a == 0 ? [1, -1] : [Int](repeating: 0, count: target.count - 1) + [-1]
+        return onnx.op("Reshape", [x, onnx.intInitializer(dims, p)], p)
+    }
+
+    public func explanation(input: [Int], output: [Int]) -> [String] {
+        let a = axis < 0 ? axis + input.count : axis
+        guard a >= 0, a <= input.count else { return [] }
+        let tail = input[a...]
+        let product = tail.isEmpty ? "1" : tail.map(String.init).joined(separator: "·")
+        let head = input[..<a].map(String.init).joined(separator: "×")
+        let kept = a == 0 ? "a leading 1" : a == 1 ? "axis 0 (\(head))" : "axes 0…\(a - 1) (\(head))"
+        return ["keeps \(kept), multiplies the rest: \(product) = \(Shape.grouped(output.last ?? 0)); no weights"]
+    }
+
+    /// A flattened tensor shares its input's storage: nothing new is kept.
+    public func keptScalars(output: [Int]) -> Int { 0 }
+}

@@ -117,3 +117,53 @@ public final class BasicBlock: Module {
         }
     }
 }
+
+extension Residual: DescribedLayer {
+    public static var specKinds: [String] { ["Residual"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("block", try writer.spec(block))] + (try shortcut.map { [("shortcut", try writer.spec($0))] } ?? [])
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let block = try spec.module("block", rng: &rng)
+        return Residual(block, shortcut: try spec.optionalModule("shortcut", rng: &rng))
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        let main = try onnx.emit(block, input: x, shape: shape, prefix: p + "block.")
+        let side = try shortcut.map { try onnx.emit($0, input: x, shape: shape, prefix: p + "shortcut.") } ?? x
+        return onnx.op("Add", [main, side], p)
+    }
+}
+
+extension BasicBlock: DescribedLayer {
+    public static var specKinds: [String] { ["BasicBlock"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("in", .int(inChannels)), ("out", .int(outChannels)), ("stride", .int(stride)), ("children", try writer.named(children))]
+    }
+
+    /// The block's own constructor makes the sub-layers' slots; the described ones replace them.
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let cin = try spec.int("in", minimum: 1), cout = try spec.int("out", minimum: 1)
+        let stride = try spec.int("stride", default: 1, minimum: 1)
+        var throwaway = RandomSource(seed: 0)
+        let block = try BasicBlock(cin, cout, stride: stride, rng: &throwaway)
+        let described = try spec.named("children")
+        let expected = block.children.map(\.name)
+        guard described.map(\.name) == expected else {
+            throw spec.fail("a BasicBlock(\(cin), \(cout), stride:\(stride)) has sub-layers \(expected.joined(separator: ", ")), the description lists \(described.map(\.name).joined(separator: ", "))")
+        }
+        for (name, reader) in described { try block.setChild(name: name, module: try reader.module(rng: &rng)) }
+        return block
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        let main = [("conv1", conv1), ("bn1", bn1), ("relu", relu), ("conv2", conv2), ("bn2", bn2)]
+        let (y, s) = try onnx.emitChain(main, input: x, shape: shape, prefix: p)
+        let identity = try downsample.map { try onnx.emit($0, input: x, shape: shape, prefix: p + "downsample.") } ?? x
+        let sum = onnx.op("Add", [y, identity], p)
+        return try onnx.emit(relu, input: sum, shape: s, prefix: p + "relu.")
+    }
+}

@@ -81,3 +81,39 @@ public final class NamedSequential: Module {
         entries[i].module = module
     }
 }
+
+extension Sequential: DescribedLayer {
+    public static var specKinds: [String] { ["Sequential"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("layers", .array(try layers.map { try writer.spec($0) }))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        Sequential(try spec.modules("layers", rng: &rng))
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        try onnx.emitChain(children, input: x, shape: shape, prefix: p).output
+    }
+}
+
+extension NamedSequential: DescribedLayer {
+    /// Its type is its maker's name ("ResNet"): the entry says which container it is.
+    public static var specKinds: [String] { ["NamedSequential"] }
+
+    public func specFields(_ writer: inout ModelSpec.Writer) throws -> [(key: String, value: JSONValue)] {
+        [("kind", .string("NamedSequential")), ("signature", .string(signature)), ("entries", try writer.named(entries))]
+    }
+
+    public static func rebuild(_ spec: ModelSpec.Reader, rng: inout RandomSource) throws -> Module {
+        let signature = try spec.string("signature")
+        var entries: [(name: String, module: Module)] = []
+        for (name, reader) in try spec.named("entries") { entries.append((name, try reader.module(rng: &rng))) }
+        return try NamedSequential(typeName: spec.type, signature: signature, entries)
+    }
+
+    public func emitONNX(_ onnx: inout ONNXEmitter, input x: String, shape: [Int], prefix p: String) throws -> String {
+        try onnx.emitChain(entries, input: x, shape: shape, prefix: p).output
+    }
+}

@@ -1,21 +1,14 @@
 import CNNKit
 
 extension Builtins {
-    private static let strideDoc = "s or [sh, sw]"
-    private static let padDoc = "p, [ph, pw], [top, left, bottom, right], \"same\" or \"valid\""
-
     /// `relu sigmoid tanh`: elementwise, any shape.
-    /// With a tracked argument (outside no_grad) `g` runs the differentiable op.
-    private static func activation(_ name: String, _ summary: String, _ f: @escaping (Tensor) -> Tensor,
-                                   _ g: @escaping (Variable) throws -> Variable) -> Builtin {
+    private static func activation(_ name: String, _ summary: String,
+                                   _ f: @escaping (Variable) throws -> Variable) -> Builtin {
         Builtin(name: name, group: .cnn, summary: summary,
                 parameters: [.required("x", "a tensor")],
                 shapes: "x → same shape",
                 example: "\(name)(tensor([-1, 0, 2]))",
-                body: { a, _ in
-                    if a.recording("x") { return Grad.value(try g(try a.variable("x"))) }
-                    return .tensor(f(try a.tensor("x")))
-                })
+                body: { a, _ in .tensor(try f(try a.variable("x"))) })
     }
 
     static let cnn: [Builtin] = [
@@ -27,7 +20,7 @@ extension Builtins {
                          .optional("b", "bias of K values"),
                          .labeled("stride", .number(1), strideDoc),
                          .labeled("pad", .number(0), padDoc),
-                         .labeled("dilation", .number(1), "s or [dh, dw]: spacing of the kernel taps"),
+                         .labeled("dilation", .number(1), dilationDoc),
                          .labeled("groups", .number(1), "split channels into groups (C and K divisible by it)")],
             shapes: "x: N×C×H×W, w: K×(C/groups)×R×S, b: K → N×K×P×Q with P = floor((H + pads - dilation·(R-1) - 1) / stride) + 1",
             notes: "Like PyTorch's conv2d (and ONNX Conv), this is cross-correlation; \"same\" padding works at any stride,\nthe extra pixel going to the end as ONNX's SAME_UPPER.",
@@ -35,54 +28,30 @@ extension Builtins {
             body: { a, _ in
                 let stride = try a.size2("stride"), padding = try a.padding("pad")
                 let dilation = try a.size2("dilation"), groups = try a.positiveInt("groups")
-                if a.recording("x", "w", "b") {
-                    return Grad.value(try Variable.conv(try a.variable("x"), try a.variable("w"), bias: try a.optionalVariable("b"),
-                                                        stride: stride, padding: padding, dilation: dilation, groups: groups))
-                }
-                return .tensor(try Tensor.conv(try a.tensor("x"), try a.tensor("w"), bias: try a.optionalTensor("b"),
-                                               stride: stride, padding: padding, dilation: dilation, groups: groups))
+                return .tensor(try Variable.conv(try a.variable("x"), try a.variable("w"), bias: try a.optionalVariable("b"),
+                                                 stride: stride, padding: padding, dilation: dilation, groups: groups))
             }),
         Builtin(
             name: "maxpool", group: .cnn,
             summary: "Max pooling over k×k windows; stride defaults to the kernel size.",
-            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)"),
-                         .required("k", "window size, k or [kh, kw]"),
-                         .labeled("stride", .none, shown: "k", strideDoc),
-                         .labeled("pad", .number(0), padDoc + " (padding never wins the max)"),
-                         .labeled("dilation", .number(1), "s or [dh, dw]"),
-                         .labeled("ceil", .bool(false), "round the output size up (PyTorch's ceil_mode)")],
+            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)")] + maxPoolParameters,
             shapes: "N×C×H×W → N×C×P×Q",
             example: "maxpool(reshape(arange(16), [1, 1, 4, 4]), 2)",
             body: { a, _ in
-                let k = try a.size2("k"), stride = try a.optionalSize2("stride"), padding = try a.padding("pad")
-                let dilation = try a.size2("dilation"), ceil = try a.bool("ceil")
-                if a.recording("x") {
-                    return Grad.value(try Variable.maxPool(try a.variable("x"), kernel: k, stride: stride, padding: padding,
-                                                           dilation: dilation, ceilMode: ceil))
-                }
-                return .tensor(try Tensor.maxPool(try a.tensor("x"), kernel: k, stride: stride, padding: padding,
-                                                  dilation: dilation, ceilMode: ceil))
+                let w = try a.maxPoolArguments()
+                return .tensor(try Variable.maxPool(try a.variable("x"), kernel: w.kernel, stride: w.stride, padding: w.padding,
+                                                    dilation: w.dilation, ceilMode: w.ceil))
             }),
         Builtin(
             name: "avgpool", group: .cnn,
             summary: "Average pooling over k×k windows; stride defaults to the kernel size.",
-            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)"),
-                         .required("k", "window size, k or [kh, kw]"),
-                         .labeled("stride", .none, shown: "k", strideDoc),
-                         .labeled("pad", .number(0), padDoc),
-                         .labeled("ceil", .bool(false), "round the output size up (PyTorch's ceil_mode)"),
-                         .labeled("count_pad", .bool(true), "count padding cells in the divisor (PyTorch's count_include_pad, default true; ONNX's default is false)")],
+            parameters: [.required("x", "input, N×C×H×W (or C×H×W, H×W)")] + avgPoolParameters,
             shapes: "N×C×H×W → N×C×P×Q",
             example: "avgpool(reshape(arange(16), [1, 1, 4, 4]), 2)",
             body: { a, _ in
-                let k = try a.size2("k"), stride = try a.optionalSize2("stride"), padding = try a.padding("pad")
-                let ceil = try a.bool("ceil"), countPad = try a.bool("count_pad")
-                if a.recording("x") {
-                    return Grad.value(try Variable.avgPool(try a.variable("x"), kernel: k, stride: stride, padding: padding,
-                                                           ceilMode: ceil, countPad: countPad))
-                }
-                return .tensor(try Tensor.avgPool(try a.tensor("x"), kernel: k, stride: stride, padding: padding,
-                                                  ceilMode: ceil, countPad: countPad))
+                let w = try a.avgPoolArguments()
+                return .tensor(try Variable.avgPool(try a.variable("x"), kernel: w.kernel, stride: w.stride, padding: w.padding,
+                                                    ceilMode: w.ceil, countPad: w.countPad))
             }),
         Builtin(
             name: "gavgpool", group: .cnn,
@@ -90,30 +59,21 @@ extension Builtins {
             parameters: [.required("x", "input, N×C×H×W")],
             shapes: "N×C×H×W → N×C×1×1",
             example: "gavgpool(ones(1, 2, 3, 3))",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try Variable.globalAvgPool(try a.variable("x"))) }
-                return .tensor(try Tensor.globalAvgPool(try a.tensor("x")))
-            }),
+            body: { a, _ in .tensor(try Variable.globalAvgPool(try a.variable("x"))) }),
         Builtin(
             name: "gmaxpool", group: .cnn,
             summary: "Global max pooling: the maximum of each channel.",
             parameters: [.required("x", "input, N×C×H×W")],
             shapes: "N×C×H×W → N×C×1×1",
             example: "gmaxpool(ones(1, 2, 3, 3))",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try Variable.globalMaxPool(try a.variable("x"))) }
-                return .tensor(try Tensor.globalMaxPool(try a.tensor("x")))
-            }),
+            body: { a, _ in .tensor(try Variable.globalMaxPool(try a.variable("x"))) }),
         Builtin(
             name: "flatten", group: .cnn,
             summary: "Flattens the axes from axis: on into one (axis 1 keeps the batch axis, as PyTorch's Flatten).",
             parameters: [.required("x", "a tensor"), .labeled("axis", .number(1), "the first axis to merge")],
             shapes: "N×C×H×W → N×(C·H·W)",
             example: "flatten(zeros(2, 3, 4, 4))",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try a.variable("x").flatten(axis: try a.int("axis"))) }
-                return .tensor(try a.tensor("x").flatten(axis: try a.int("axis")))
-            }),
+            body: { a, _ in .tensor(try a.variable("x").flatten(axis: try a.int("axis"))) }),
         Builtin(
             name: "linear", group: .cnn,
             summary: "A fully connected layer: x·wᵀ + b, with w stored out×in as in PyTorch.",
@@ -121,44 +81,32 @@ extension Builtins {
             shapes: "x: …×in, w: out×in, b: out → …×out",
             example: "linear(ones(2, 3), ones(4, 3))",
             body: { a, _ in
-                if a.recording("x", "w", "b") {
-                    return Grad.value(try Variable.linear(try a.variable("x"), try a.variable("w"), bias: try a.optionalVariable("b")))
-                }
-                return .tensor(try Tensor.linear(try a.tensor("x"), try a.tensor("w"), bias: try a.optionalTensor("b")))
+                .tensor(try Variable.linear(try a.variable("x"), try a.variable("w"), bias: try a.optionalVariable("b")))
             }),
-        activation("relu", "max(x, 0), elementwise.", { $0.relu() }, { try $0.relu() }),
+        activation("relu", "max(x, 0), elementwise.") { try $0.relu() },
         Builtin(
             name: "leaky_relu", group: .cnn,
             summary: "x where x > 0, slope·x elsewhere.",
             parameters: [.required("x", "a tensor"), .labeled("slope", .number(0.01), "the slope for negative x")],
             shapes: "x → same shape",
             example: "leaky_relu(tensor([-1, 2]), slope:0.1)",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try a.variable("x").leakyRelu(slope: try a.float("slope"))) }
-                return .tensor(try a.tensor("x").leakyRelu(slope: try a.float("slope")))
-            }),
-        activation("sigmoid", "1 / (1 + e^-x), elementwise.", { $0.sigmoid() }, { try $0.sigmoid() }),
-        activation("tanh", "Hyperbolic tangent, elementwise.", { $0.tanh() }, { try $0.tanh() }),
+            body: { a, _ in .tensor(try a.variable("x").leakyRelu(slope: try a.float("slope"))) }),
+        activation("sigmoid", "1 / (1 + e^-x), elementwise.") { try $0.sigmoid() },
+        activation("tanh", "Hyperbolic tangent, elementwise.") { try $0.tanh() },
         Builtin(
             name: "softmax", group: .cnn,
             summary: "e^x normalised to sum to 1 along axis: (computed stably).",
             parameters: [.required("x", "a tensor"), .labeled("axis", .number(-1), "the axis that sums to 1")],
             shapes: "x → same shape",
             example: "softmax(tensor([1, 2, 3]))",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try a.variable("x").softmax(axis: try a.int("axis"))) }
-                return .tensor(try a.tensor("x").softmax(axis: try a.int("axis")))
-            }),
+            body: { a, _ in .tensor(try a.variable("x").softmax(axis: try a.int("axis"))) }),
         Builtin(
             name: "log_softmax", group: .cnn,
             summary: "log(softmax(x)) along axis:, computed without overflow.",
             parameters: [.required("x", "a tensor"), .labeled("axis", .number(-1), "the normalised axis")],
             shapes: "x → same shape",
             example: "log_softmax(tensor([1, 2, 3]))",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try a.variable("x").logSoftmax(axis: try a.int("axis"))) }
-                return .tensor(try a.tensor("x").logSoftmax(axis: try a.int("axis")))
-            }),
+            body: { a, _ in .tensor(try a.variable("x").logSoftmax(axis: try a.int("axis"))) }),
         Builtin(
             name: "batchnorm", group: .cnn,
             summary: "Inference-form batch normalisation over axis 1: (x - mean) / sqrt(var + eps) · scale + bias.",
@@ -168,14 +116,11 @@ extension Builtins {
             shapes: "x: N×C×H×W, scale/bias/mean/var: C → N×C×H×W",
             example: "batchnorm(ones(1, 2, 2, 2), ones(2), zeros(2), zeros(2), ones(2))",
             body: { a, _ in
-                if a.recording("x", "scale", "bias") {
-                    // The inference form: the running statistics are inputs, never updated here.
-                    var mean = try a.tensor("mean"), variance = try a.tensor("var")
-                    return Grad.value(try Variable.batchNorm(try a.variable("x"), scale: try a.variable("scale"), bias: try a.variable("bias"),
-                                                             runningMean: &mean, runningVar: &variance, eps: try a.float("eps"), training: false))
-                }
-                return .tensor(try Tensor.batchNorm(try a.tensor("x"), scale: try a.tensor("scale"), bias: try a.tensor("bias"),
-                                                    mean: try a.tensor("mean"), variance: try a.tensor("var"), eps: try a.float("eps")))
+                let x = try a.variable("x"), scale = try a.variable("scale"), bias = try a.variable("bias")
+                // The inference form: the running statistics are inputs, never updated here.
+                var mean = try a.tensor("mean"), variance = try a.tensor("var")
+                return .tensor(try Variable.batchNorm(x, scale: scale, bias: bias, runningMean: &mean, runningVar: &variance,
+                                                      eps: try a.float("eps"), training: false))
             }),
         Builtin(
             name: "dropout", group: .cnn,
@@ -187,10 +132,7 @@ extension Builtins {
             body: { a, i in
                 let p = try a.number("p")
                 guard p >= 0, p < 1 else { throw a.fail("p", "a probability in [0, 1)", got: a["p"]) }
-                if a.recording("x") {
-                    return Grad.value(try a.variable("x").dropout(p: Float(p), training: try a.bool("training"), using: &i.session.rng))
-                }
-                return .tensor(try a.tensor("x").dropout(p: Float(p), training: try a.bool("training"), using: &i.session.rng))
+                return .tensor(try a.variable("x").dropout(p: Float(p), training: try a.bool("training"), using: &i.session.rng))
             }),
         Builtin(
             name: "im2col", group: .cnn,
@@ -199,7 +141,7 @@ extension Builtins {
                          .required("k", "kernel size: k, [kh, kw], or a weight tensor (its last two dims)"),
                          .labeled("stride", .number(1), strideDoc),
                          .labeled("pad", .number(0), padDoc),
-                         .labeled("dilation", .number(1), "s or [dh, dw]")],
+                         .labeled("dilation", .number(1), dilationDoc)],
             shapes: "N×C×H×W → N×(C·R·S)×(P·Q)",
             example: "im2col(reshape(arange(16), [1, 1, 4, 4]), 3)",
             body: { a, _ in
@@ -212,7 +154,7 @@ extension Builtins {
 extension BoundArguments {
     /// A kernel size for im2col: `k`, `[kh, kw]`, or a weight tensor of rank ≥ 2 (its last two dims).
     func kernelSize(_ name: String) throws -> Size2 {
-        if case .tensor(let t) = self[name], t.rank >= 2 {
+        if let t = self[name].tensorValue, t.rank >= 2 {
             let kh = t.shape[t.rank - 2], kw = t.shape[t.rank - 1]
             guard kh > 0, kw > 0 else { throw fail(name, "a weight with a non-empty kernel", got: self[name]) }
             return Size2(kh, kw)

@@ -9,7 +9,7 @@ extension Builtins {
             shapes: "x → same shape",
             notes: "Ops on it record a graph (outside no_grad { … }); backward(loss) then fills x.grad.\nTo update it by hand: no_grad { w = param(w - 0.1 * w.grad) }.",
             example: "w = \(name)([1, 2, 3]); backward(sum(w * w)); w.grad",
-            body: { a, _ in .variable(Variable(try a.tensor("x"), requiresGrad: true)) })
+            body: { a, _ in .tensor(Variable(try a.tensor("x"), requiresGrad: true)) })
     }
 
     static let gradients: [Builtin] = [
@@ -30,7 +30,7 @@ extension Builtins {
             notes: "Gradients add up across calls: clear them with zero_grad(model) before each backward.",
             example: "w = param([1, 2, 3]); backward(sum(w * w)); w.grad",
             body: { a, _ in
-                guard case .variable(let loss) = a["loss"], loss.requiresGrad else {
+                guard case .tensor(let loss) = a["loss"], loss.requiresGrad else {
                     let v = a["loss"]
                     guard v.isTensor || v.asNumber != nil else { throw a.fail("loss", "a tensor", got: v) }
                     throw RuntimeError("backward: the loss does not depend on any tensor that requires a gradient (use a model's parameters or param(x), outside no_grad { … })", at: a.pos("loss"))
@@ -53,7 +53,7 @@ extension Builtins {
     /// the items of a list. Plain tensors have no gradient to clear or step and are refused.
     static func trackedTensors(_ v: Value, _ a: BoundArguments, _ name: String) throws -> [Variable] {
         switch v {
-        case .variable(let x): return [x]
+        case .tensor(let x) where !x.isConstant: return [x]
         case .object(let o as ModelObject): return o.module.namedParameters().map(\.variable)
         case .list(let items):
             var out: [Variable] = []

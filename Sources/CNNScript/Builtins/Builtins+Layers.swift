@@ -4,9 +4,6 @@ import CNNKit
 /// PyTorch's default initialisation drawn from the session's generator, so `--seed`/`seed(n)` fixes
 /// them and the same seed gives the same run.
 extension Builtins {
-    private static let strideDoc = "s or [sh, sw]"
-    private static let padDoc = "p, [ph, pw], [top, left, bottom, right], \"same\" or \"valid\""
-
     /// A layer without hyper-parameters beyond the ones given: `ReLU()`, `Flatten()`, …
     private static func simpleLayer(_ name: String, _ summary: String, shapes: String = "x → same shape",
                                     _ make: @escaping () -> Module) -> Builtin {
@@ -23,7 +20,7 @@ extension Builtins {
                          .required("k", "kernel size, k or [kh, kw]"),
                          .labeled("stride", .number(1), strideDoc),
                          .labeled("pad", .number(0), padDoc),
-                         .labeled("dilation", .number(1), "s or [dh, dw]"),
+                         .labeled("dilation", .number(1), dilationDoc),
                          .labeled("groups", .number(1), "split channels into groups (in and out divisible by it)"),
                          .labeled("bias", .bool(true), "learn a bias per output channel")],
             shapes: "N×in×H×W → N×out×P×Q, P = floor((H + pads - dilation·(k-1) - 1) / stride) + 1",
@@ -54,32 +51,24 @@ extension Builtins {
         Builtin(
             name: "MaxPool", group: .layers,
             summary: "Max pooling over k×k windows; stride defaults to the kernel size.",
-            parameters: [.required("k", "window size, k or [kh, kw]"),
-                         .labeled("stride", .none, shown: "k", strideDoc),
-                         .labeled("pad", .number(0), padDoc),
-                         .labeled("dilation", .number(1), "s or [dh, dw]"),
-                         .labeled("ceil", .bool(false), "round the output size up (PyTorch's ceil_mode)")],
+            parameters: maxPoolParameters,
             shapes: "N×C×H×W → N×C×P×Q",
             example: "MaxPool(2)",
             body: { a, _ in
-                .object(ModelObject(try Layers.maxPool(kernel: try a.size2("k"), stride: try a.optionalSize2("stride"),
-                                                       padding: try a.padding("pad"), dilation: try a.size2("dilation"),
-                                                       ceilMode: try a.bool("ceil"))))
+                let w = try a.maxPoolArguments()
+                return .object(ModelObject(try Layers.maxPool(kernel: w.kernel, stride: w.stride, padding: w.padding,
+                                                              dilation: w.dilation, ceilMode: w.ceil)))
             }),
         Builtin(
             name: "AvgPool", group: .layers,
             summary: "Average pooling over k×k windows; stride defaults to the kernel size.",
-            parameters: [.required("k", "window size, k or [kh, kw]"),
-                         .labeled("stride", .none, shown: "k", strideDoc),
-                         .labeled("pad", .number(0), padDoc),
-                         .labeled("ceil", .bool(false), "round the output size up"),
-                         .labeled("count_pad", .bool(true), "count padding cells in the divisor (PyTorch's default)")],
+            parameters: avgPoolParameters,
             shapes: "N×C×H×W → N×C×P×Q",
             example: "AvgPool(2)",
             body: { a, _ in
-                .object(ModelObject(try Layers.avgPool(kernel: try a.size2("k"), stride: try a.optionalSize2("stride"),
-                                                       padding: try a.padding("pad"), ceilMode: try a.bool("ceil"),
-                                                       countPad: try a.bool("count_pad"))))
+                let w = try a.avgPoolArguments()
+                return .object(ModelObject(try Layers.avgPool(kernel: w.kernel, stride: w.stride, padding: w.padding,
+                                                              ceilMode: w.ceil, countPad: w.countPad)))
             }),
         simpleLayer("GlobalAvgPool", "The mean of each channel (keeps N×C×1×1, as ONNX).", shapes: "N×C×H×W → N×C×1×1") { Layers.globalAvgPool() },
         Builtin(
@@ -186,7 +175,7 @@ extension Builtins {
             parameters: [.required("model", "a layer or model")],
             example: "len(parameters(Dense(4, 3)))",
             body: { a, _ in
-                .list(try a.layer("model").namedParameters().map { .variable($0.variable) })
+                .list(try a.layer("model").namedParameters().map { .tensor($0.variable) })
             }),
     ]
 

@@ -11,15 +11,13 @@ extension Builtins {
             example: "\(name)(tensor([1, 4, 9]))",
             body: { a, _ in
                 if case .number(let n) = a["x"] { return .number(scalar(n)) }
-                if a.recording("x") { return Grad.value(try a.variable("x").unary(op)) }
-                return .tensor(try a.tensor("x").unary(op))
+                return .tensor(try a.variable("x").unary(op))
             })
     }
 
     /// `sum mean max min std`: over every element, or over `axis:` (one axis or a list).
     private static func reduction(_ name: String, _ summary: String,
-                                  _ reduce: @escaping (Tensor, [Int]?, Bool) throws -> Tensor,
-                                  _ tracked: @escaping (Variable, [Int]?, Bool) throws -> Variable) -> Builtin {
+                                  _ reduce: @escaping (Variable, [Int]?, Bool) throws -> Variable) -> Builtin {
         Builtin(
             name: name, group: .math, summary: summary,
             parameters: [.required("x", "a tensor"),
@@ -28,8 +26,7 @@ extension Builtins {
             shapes: "2×3, axis:1 → 2 (keepdims: 2×1); no axis → a single value",
             example: "\(name)(tensor([[1, 2, 3], [4, 5, 6]]), axis:1)",
             body: { a, _ in
-                if a.recording("x") { return Grad.value(try tracked(try a.variable("x"), try a.axes("axis"), try a.bool("keepdims"))) }
-                return .tensor(try reduce(try a.tensor("x"), try a.axes("axis"), try a.bool("keepdims")))
+                .tensor(try reduce(try a.variable("x"), try a.axes("axis"), try a.bool("keepdims")))
             })
     }
 
@@ -55,14 +52,13 @@ extension Builtins {
                 if let lo, let hi, lo > hi {
                     throw RuntimeError("clip: min: \(Value.formatNumber(Double(lo))) is greater than max: \(Value.formatNumber(Double(hi)))")
                 }
-                if a.recording("x") { return Grad.value(try a.variable("x").clip(min: lo, max: hi)) }
-                return .tensor(try a.tensor("x").clip(min: lo, max: hi))
+                return .tensor(try a.variable("x").clip(min: lo, max: hi))
             }),
-        reduction("sum", "Sum of the elements.", { try $0.sum(axes: $1, keepdims: $2) }, { try $0.sum(axes: $1, keepdims: $2) }),
-        reduction("mean", "Mean of the elements.", { try $0.mean(axes: $1, keepdims: $2) }, { try $0.mean(axes: $1, keepdims: $2) }),
-        reduction("max", "Largest element.", { try $0.max(axes: $1, keepdims: $2) }, { try $0.max(axes: $1, keepdims: $2) }),
-        reduction("min", "Smallest element.", { try $0.min(axes: $1, keepdims: $2) }, { try $0.min(axes: $1, keepdims: $2) }),
-        reduction("std", "Standard deviation (population, NumPy's default ddof=0).", { try $0.std(axes: $1, keepdims: $2) }, { try $0.std(axes: $1, keepdims: $2) }),
+        reduction("sum", "Sum of the elements.", { try $0.sum(axes: $1, keepdims: $2) }),
+        reduction("mean", "Mean of the elements.", { try $0.mean(axes: $1, keepdims: $2) }),
+        reduction("max", "Largest element.", { try $0.max(axes: $1, keepdims: $2) }),
+        reduction("min", "Smallest element.", { try $0.min(axes: $1, keepdims: $2) }),
+        reduction("std", "Standard deviation (population, NumPy's default ddof=0).", { try $0.std(axes: $1, keepdims: $2) }),
         Builtin(
             name: "argmax", group: .math,
             summary: "Index of the largest element along axis:, or in the flattened tensor.",
@@ -79,8 +75,7 @@ extension Builtins {
             shapes: "broadcast(a, b)",
             example: "maximum(tensor([1, 5]), 3)",
             body: { a, _ in
-                if a.recording("a", "b") { return Grad.value(try Variable.binary(.maximum, try a.variable("a"), try a.variable("b"))) }
-                return .tensor(try Tensor.binary(.maximum, try a.tensor("a"), try a.tensor("b")))
+                .tensor(try Variable.binary(.maximum, try a.variable("a"), try a.variable("b")))
             }),
         Builtin(
             name: "minimum", group: .math,
@@ -89,8 +84,7 @@ extension Builtins {
             shapes: "broadcast(a, b)",
             example: "minimum(tensor([1, 5]), 3)",
             body: { a, _ in
-                if a.recording("a", "b") { return Grad.value(try Variable.binary(.minimum, try a.variable("a"), try a.variable("b"))) }
-                return .tensor(try Tensor.binary(.minimum, try a.tensor("a"), try a.tensor("b")))
+                .tensor(try Variable.binary(.minimum, try a.variable("a"), try a.variable("b")))
             }),
         Builtin(
             name: "matmul", group: .math,
@@ -99,8 +93,7 @@ extension Builtins {
             shapes: "…×n×k, …×k×m → …×n×m",
             example: "matmul(eye(2), tensor([[1, 2], [3, 4]]))",
             body: { a, _ in
-                if a.recording("a", "b") { return Grad.value(try Variable.matmul(try a.variable("a"), try a.variable("b"))) }
-                return .tensor(try Tensor.matmul(try a.tensor("a"), try a.tensor("b")))
+                .tensor(try Variable.matmul(try a.variable("a"), try a.variable("b")))
             }),
     ]
 }

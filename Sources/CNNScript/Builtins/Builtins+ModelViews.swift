@@ -25,7 +25,7 @@ extension Builtins {
                     throw a.fail("input", "a shape of positive sizes, e.g. [1, 1, 28, 28]", got: a["input"])
                 }
                 guard (try? Shape.elementCount(input, op: "input")) != nil else {
-                    throw a.fail("input", "a shape of at most \(ModelObject.grouped(Shape.maxElements)) elements", got: a["input"])
+                    throw a.fail("input", "a shape of at most \(Shape.grouped(Shape.maxElements)) elements", got: a["input"])
                 }
                 do {
                     i.emit(try ModelSummary.render(model, input: input, unicode: i.session.presentation.unicode))

@@ -35,8 +35,7 @@ extension Builtins {
                 switch a["x"] {
                 case .list(let l): return .number(Double(l.count))
                 case .string(let s): return .number(Double(s.count))
-                case .tensor(let t) where t.rank >= 1: return .number(Double(t.shape[0]))
-                case .variable(let v) where v.value.rank >= 1: return .number(Double(v.shape[0]))
+                case .tensor(let t) where t.value.rank >= 1: return .number(Double(t.shape[0]))
                 case .object(let o as IndexableObject): return .number(Double(o.count))
                 default: throw a.fail("x", "a list, a string, a data set, a model or a tensor of rank ≥ 1", got: a["x"])
                 }
@@ -87,12 +86,11 @@ extension Builtins {
                     let v = i.globals.lookup(name) ?? .none
                     let what: String
                     switch v {
-                    case .tensor(let t): what = "tensor \(Shape.describe(t.shape)) f32"
-                    case .variable(let v): what = "tensor \(Shape.describe(v.shape)) f32 requires grad"
+                    case .tensor(let t): what = "tensor \(Shape.describe(t.shape)) f32\(t.isConstant ? "" : " requires grad")"
                     case .function(let f): what = "fn \(f.signature)"
                     case .list, .string, .number, .bool, .none: what = "\(v.typeName) \(i.display(v, quoted: true).prefix(60))"
                     case .object(let o as ModelObject):
-                        what = "\(o.typeName) \(o.module.signature), \(ModelObject.grouped(o.module.parameterCount())) params"
+                        what = "\(o.typeName) \(o.module.signature), \(Shape.grouped(o.module.parameterCount())) params"
                     case .object(let o as DatasetObject): what = o.describe(i.session.printOptions)
                     case .object(let o): what = o.typeName
                     }
@@ -118,10 +116,10 @@ extension Builtins {
                         let near = Completion.nearest(s, among: all.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
                         throw RuntimeError("help: no builtin named \(Value.quote(s))\(near); help() lists them all", at: a.pos("name"))
                     }
-                case .tensor(let t):
+                case .tensor(let t) where t.isConstant:
                     i.emit("a tensor \(Shape.describe(t.shape)) f32; members: \(Interpreter.tensorMembers.joined(separator: ", "))")
-                case .variable(let v):
-                    i.emit("a tensor \(Shape.describe(v.shape)) f32 that requires grad; members: \((Interpreter.tensorMembers + Interpreter.gradMembers).joined(separator: ", "))")
+                case .tensor(let t):
+                    i.emit("a tensor \(Shape.describe(t.shape)) f32 that requires grad; members: \((Interpreter.tensorMembers + Interpreter.gradMembers).joined(separator: ", "))")
                 case .object(let o):
                     i.emit("a \(o.typeName); members: \(o.memberNames.joined(separator: ", "))")
                 default:
@@ -149,20 +147,15 @@ extension Builtins {
                     label = f.name
                     _ = try i.callPositional(target, [], at: a.callPos)
                 }
-                var times: [Double] = []
+                var timing = Timing(loops: 1)
                 var total = 0.0
                 while true {
                     try i.session.checkCancel()
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    _ = try i.callPositional(target, [], at: a.callPos)
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                    times.append(seconds)
-                    total += seconds
-                    if let n { if times.count >= n { break } } else if total >= 0.2 || times.count >= 1000 { break }
+                    total += try timing.measure { _ = try i.callPositional(target, [], at: a.callPos) }
+                    let runs = timing.perLoop.count
+                    if let n { if runs >= n { break } } else if total >= 0.2 || runs >= 1000 { break }
                 }
-                times.sort()
-                let median = times[times.count / 2]
-                i.emit("\(label): median \(formatDuration(median)), best \(formatDuration(times[0])) over \(times.count) run\(times.count == 1 ? "" : "s")")
+                i.emit("\(label): " + timing.medianReport)
                 return .none
             }),
         Builtin(
@@ -201,18 +194,6 @@ extension Builtins {
                 return .none
             }),
     ]
-
-    /// `1.23 ms`, `45.6 µs`, `2.01 s`
-    static func formatDuration(_ seconds: Double) -> String {
-        func three(_ v: Double) -> String {
-            let digits = v >= 100 ? 0 : v >= 10 ? 1 : 2
-            return String(format: "%.\(digits)f", v)
-        }
-        if seconds >= 1 { return three(seconds) + " s" }
-        if seconds >= 1e-3 { return three(seconds * 1e3) + " ms" }
-        if seconds >= 1e-6 { return three(seconds * 1e6) + " µs" }
-        return three(seconds * 1e9) + " ns"
-    }
 
     static let syntaxHelp = """
     x = expr                 assignment (prints nothing); a, b = list unpacks

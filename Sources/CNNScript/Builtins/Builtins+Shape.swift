@@ -26,8 +26,7 @@ extension Builtins {
                     }
                 }
                 guard !a.rest.isEmpty else { throw RuntimeError("reshape: missing argument 'shape' — reshape(x, [dims])") }
-                if a.recording("x") { return Grad.value(try a.variable("x").reshape(dims)) }
-                return .tensor(try a.tensor("x").reshape(dims))
+                return .tensor(try a.variable("x").reshape(dims))
             }),
         Builtin(
             name: "transpose", group: .shape,
@@ -35,10 +34,7 @@ extension Builtins {
             parameters: [.required("x", "a tensor")],
             shapes: "d0×…×dn → dn×…×d0",
             example: "transpose(reshape(arange(6), [2, 3]))",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try a.variable("x").transposed()) }
-                return .tensor(try a.tensor("x").transposed())
-            }),
+            body: { a, _ in .tensor(try a.variable("x").transposed()) }),
         Builtin(
             name: "permute", group: .shape,
             summary: "Reorders the axes: result axis i is input axis axes[i].",
@@ -47,8 +43,7 @@ extension Builtins {
             example: "permute(zeros(1, 3, 4, 5), [0, 2, 3, 1])",
             body: { a, _ in
                 let axes = try a.shapeFromRestAllowingNegative("axes")
-                if a.recording("x") { return Grad.value(try a.variable("x").permute(axes)) }
-                return .tensor(try a.tensor("x").permute(axes))
+                return .tensor(try a.variable("x").permute(axes))
             }),
         Builtin(
             name: "squeeze", group: .shape,
@@ -56,40 +51,28 @@ extension Builtins {
             parameters: [.required("x", "a tensor"), .labeled("axis", .none, shown: "", "the axis to remove (it must have size 1)")],
             shapes: "1×3×1×5 → 3×5",
             example: "squeeze(zeros(1, 3, 1, 5))",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try a.variable("x").squeeze(axis: try a.optionalInt("axis"))) }
-                return .tensor(try a.tensor("x").squeeze(axis: try a.optionalInt("axis")))
-            }),
+            body: { a, _ in .tensor(try a.variable("x").squeeze(axis: try a.optionalInt("axis"))) }),
         Builtin(
             name: "unsqueeze", group: .shape,
             summary: "Inserts an axis of size 1 at position axis.",
             parameters: [.required("x", "a tensor"), .required("axis", "where the new axis goes (negative counts from the end)")],
             shapes: "3×5, 0 → 1×3×5",
             example: "unsqueeze(zeros(3, 5), 0)",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try a.variable("x").unsqueeze(axis: try a.int("axis"))) }
-                return .tensor(try a.tensor("x").unsqueeze(axis: try a.int("axis")))
-            }),
+            body: { a, _ in .tensor(try a.variable("x").unsqueeze(axis: try a.int("axis"))) }),
         Builtin(
             name: "concat", group: .shape,
             summary: "Joins tensors along an existing axis; the other dimensions must agree.",
             parameters: [.required("tensors", "a list of tensors, [a, b, …]"), .labeled("axis", .number(0), "the axis to join along")],
             shapes: "2×3, 4×3 → 6×3 (axis 0)",
             example: "concat([zeros(2, 3), ones(4, 3)], axis:0)",
-            body: { a, _ in
-                if a.recording("tensors") { return Grad.value(try Variable.concat(try a.variables("tensors"), axis: try a.int("axis"))) }
-                return .tensor(try Tensor.concat(try a.tensors("tensors"), axis: try a.int("axis")))
-            }),
+            body: { a, _ in .tensor(try Variable.concat(try a.variables("tensors"), axis: try a.int("axis"))) }),
         Builtin(
             name: "stack", group: .shape,
             summary: "Joins equal-shaped tensors along a new axis.",
             parameters: [.required("tensors", "a list of tensors, [a, b, …]"), .labeled("axis", .number(0), "where the new axis goes")],
             shapes: "n × (2×3) → n×2×3 (axis 0)",
             example: "stack([zeros(2, 3), ones(2, 3)], axis:0)",
-            body: { a, _ in
-                if a.recording("tensors") { return Grad.value(try Variable.stack(try a.variables("tensors"), axis: try a.int("axis"))) }
-                return .tensor(try Tensor.stack(try a.tensors("tensors"), axis: try a.int("axis")))
-            }),
+            body: { a, _ in .tensor(try Variable.stack(try a.variables("tensors"), axis: try a.int("axis"))) }),
         Builtin(
             name: "pad", group: .shape,
             summary: "Pads with a constant: p, [ph, pw] or [top, left, bottom, right] pad the last two axes; 2·rank values pad every axis ONNX-style [begin…, end…].",
@@ -97,10 +80,7 @@ extension Builtins {
                          .labeled("value", .number(0), "the fill value")],
             shapes: "H×W, 1 → (H+2)×(W+2)",
             example: "pad(ones(2, 2), 1)",
-            body: { a, _ in
-                if a.recording("x") { return Grad.value(try a.variable("x").pad(try a.ints("pads"), value: try a.float("value"))) }
-                return .tensor(try a.tensor("x").pad(try a.ints("pads"), value: try a.float("value")))
-            }),
+            body: { a, _ in .tensor(try a.variable("x").pad(try a.ints("pads"), value: try a.float("value"))) }),
     ]
 }
 

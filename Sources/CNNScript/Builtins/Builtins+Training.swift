@@ -12,7 +12,7 @@ extension Builtins {
         Builtin(name: name, group: .training, summary: summary,
                 parameters: [.required(first.0, first.1), .required(second.0, second.1)],
                 shapes: shapes, notes: "The mean over the batch (PyTorch's default reduction).", example: example,
-                body: { a, _ in Grad.value(try compute(a)) })
+                body: { a, _ in .tensor(try compute(a)) })
     }
 
     /// `SGD(…)`, `Adam(…)`: a positive, finite learning rate.

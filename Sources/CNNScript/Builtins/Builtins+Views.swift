@@ -10,13 +10,7 @@ extension Builtins {
             body: { a, i in
                 // A reduction's result reads best inline: `window sum: 54`, not a two-line tensor block.
                 let parts = a.rest.map { arg -> String in
-                    let scalar: Tensor?
-                    switch arg.value {
-                    case .tensor(let t): scalar = t
-                    case .variable(let v): scalar = v.value
-                    default: scalar = nil
-                    }
-                    if let t = scalar, t.rank == 0, let v = t.scalarValue {
+                    if let t = arg.value.tensorValue, t.rank == 0, let v = t.scalarValue {
                         // Float's own description keeps 0.1 as "0.1" rather than Double's 0.10000000149011612.
                         return v == v.rounded() || !v.isFinite ? Value.formatNumber(Double(v)) : "\(v)"
                     }

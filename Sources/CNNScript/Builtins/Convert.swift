@@ -133,19 +133,20 @@ extension BoundArguments {
 
     /// A list of tensors: a list value, or a tensor taken apart along its first axis.
     func tensors(_ name: String) throws -> [Tensor] {
-        let v = self[name]
-        switch v {
-        case .list(let items):
-            return try items.enumerated().map { i, item in
-                guard let t = try Convert.tensor(item) else {
-                    throw RuntimeError("\(function): \(name): item \(i) should be a tensor, got \(item.brief)", at: pos(name))
-                }
-                return t
+        if let items = try listItems(name, Convert.tensor) { return items }
+        if case .tensor(let t) = self[name], t.value.rank >= 1 { return Convert.unstack(t.value) }
+        throw fail(name, "a list of tensors", got: self[name])
+    }
+
+    /// The items of a list argument, each converted by `convert`, which returns nil for an item of the
+    /// wrong kind (named in the error); nil when the argument is not a list.
+    func listItems<T>(_ name: String, _ convert: (Value) throws -> T?) throws -> [T]? {
+        guard case .list(let items) = self[name] else { return nil }
+        return try items.enumerated().map { i, item in
+            guard let t = try convert(item) else {
+                throw RuntimeError("\(function): \(name): item \(i) should be a tensor, got \(item.brief)", at: pos(name))
             }
-        case .tensor(let t) where t.rank >= 1:
-            return Convert.unstack(t)
-        default:
-            throw fail(name, "a list of tensors", got: v)
+            return t
         }
     }
 }
@@ -155,8 +156,7 @@ enum Convert {
     /// Numbers become rank-0 tensors, lists of numbers or of equal-shaped tensors are stacked.
     static func tensor(_ v: Value) throws -> Tensor? {
         switch v {
-        case .tensor(let t): return t
-        case .variable(let v): return v.value
+        case .tensor(let t): return t.value
         case .number(let n): return Tensor(Float(n))
         case .bool(let b): return Tensor(b ? 1 : 0)
         case .list(let items): return try stack(items)
@@ -172,8 +172,7 @@ enum Convert {
         for item in items {
             switch item {
             case .number(let n): parts.append(Tensor(Float(n)))
-            case .tensor(let t): parts.append(t)
-            case .variable(let v): parts.append(v.value)
+            case .tensor(let t): parts.append(t.value)
             case .list(let inner):
                 guard let t = try stack(inner) else { return nil }
                 parts.append(t)
@@ -216,11 +215,9 @@ enum Convert {
                 out.append(i)
             }
             return out
-        case .variable(let v) where v.value.rank <= 1:
-            return ints(.tensor(v.value))
-        case .tensor(let t) where t.rank <= 1:
+        case .tensor(let t) where t.value.rank <= 1:
             var out: [Int] = []
-            for s in t.scalars {
+            for s in t.value.scalars {
                 let d = Double(s)
                 guard d == d.rounded(), abs(d) < 1e15 else { return nil }
                 out.append(Int(d))

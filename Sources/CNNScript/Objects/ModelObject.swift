@@ -32,13 +32,13 @@ final class ModelObject: IndexableObject {
     func member(_ name: String) throws -> Value? {
         switch name {
         case "layers": return .list(module.children.map { .object(ModelObject($0.module)) })
-        case "parameters": return .list(module.namedParameters().map { .variable($0.variable) })
+        case "parameters": return .list(module.namedParameters().map { .tensor($0.variable) })
         case "params": return .number(Double(module.parameterCount()))
         case "training": return .bool(module.isTraining)
         case "type": return .string(module.typeName)
         default: break
         }
-        if let p = module.ownParameters.first(where: { $0.name == name }) { return .variable(p.variable) }
+        if let p = module.ownParameters.first(where: { $0.name == name }) { return .tensor(p.variable) }
         if let b = module.ownBuffers.first(where: { $0.name == name }) { return .tensor(b.tensor) }
         if let c = module.children.first(where: { $0.name == name }) { return .object(ModelObject(c.module)) }
         return nil
@@ -156,10 +156,7 @@ final class ModelObject: IndexableObject {
         // The shape walk names the layer and the input size when they do not fit (Flux's outputsize),
         // before any work is done.
         _ = try module.outputShape(for: (try Convert.tensor(x))?.shape ?? [])
-        if Autograd.isEnabled {
-            return Grad.value(try module.forward(try a.variable("x")))
-        }
-        return .tensor(try module.forward(Variable(try a.tensor("x"))).value)
+        return .tensor(try module.forward(try a.variable("x")))
     }
 
     // MARK: - Printing
@@ -175,11 +172,11 @@ final class ModelObject: IndexableObject {
         var rows: [(text: String, params: Int)] = []
         ModelObject.tree(module, name: nil, indent: 0, into: &rows, seen: [])
         let width = rows.map(\.text.count).max() ?? 0
-        let countWidth = rows.map { ModelObject.grouped($0.params).count }.max() ?? 0
+        let countWidth = rows.map { Shape.grouped($0.params).count }.max() ?? 0
         var lines: [String] = []
         for (k, row) in rows.enumerated() {
             guard row.params > 0 else { lines.append(row.text); continue }
-            let count = ModelObject.grouped(row.params)
+            let count = Shape.grouped(row.params)
             let aligned = String(repeating: " ", count: countWidth - count.count) + count
             lines.append(row.text + String(repeating: " ", count: width - row.text.count + 2) + aligned + (k == 0 ? " params" : ""))
         }
@@ -204,14 +201,4 @@ final class ModelObject: IndexableObject {
         rows.append((pad + ")", 0))
     }
 
-    /// 61706 → "61,706"
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
 }

@@ -30,7 +30,7 @@ enum ModelSummary {
         let trace = try ModelTrace(model, input: input)
         var rows = trace.steps.map { step -> Row in
             guard let m = step.module else {
-                return Row(step: step, params: 0, trainable: 0, multAdds: 0, kept: count(step.output))
+                return Row(step: step, params: 0, trainable: 0, multAdds: 0, kept: LayerDefaults.count(step.output))
             }
             let ps = step.isContainer ? m.namedParameters().map(\.variable) : m.ownParameters.map(\.variable)
             let params = ps.reduce(0) { $0 + $1.value.count }
@@ -55,9 +55,9 @@ enum ModelSummary {
         let params = rows.map { r -> String in
             guard r.params > 0 else { return dash }
             if r.step.repeated { return "shared" }
-            return r.trainable == 0 ? "(\(ModelObject.grouped(r.params)))" : ModelObject.grouped(r.params)
+            return r.trainable == 0 ? "(\(Shape.grouped(r.params)))" : Shape.grouped(r.params)
         }
-        let mults = rows.map { $0.multAdds > 0 ? ModelObject.grouped($0.multAdds) : dash }
+        let mults = rows.map { $0.multAdds > 0 ? Shape.grouped($0.multAdds) : dash }
         let trains = rows.map { r -> String in
             if r.params == 0 || r.step.repeated { return dash }
             return r.trainable == r.params ? "yes" : r.trainable == 0 ? "no" : "partly"
@@ -80,16 +80,16 @@ enum ModelSummary {
         let total = model.parameterCount()
         let trainable = model.trainableParameterCount()
         let totalMultAdds = rows.filter { !$0.step.isContainer || $0.step.repeated }.reduce(0) { $0 + $1.multAdds }
-        let keptTotal = count(input) + rows.reduce(0) { $0 + $1.kept }
-        lines.append("Total params: \(ModelObject.grouped(total))")
-        lines.append("Trainable params: \(ModelObject.grouped(trainable))")
-        lines.append("Frozen params: \(ModelObject.grouped(total - trainable))")
-        lines.append("Total mult-adds: \(ModelObject.grouped(totalMultAdds))\(totalMultAdds >= 1000 ? " (\(scaled(totalMultAdds)))" : ""); one mult-add is two FLOPs")
+        let keptTotal = LayerDefaults.count(input) + rows.reduce(0) { $0 + $1.kept }
+        lines.append("Total params: \(Shape.grouped(total))")
+        lines.append("Trainable params: \(Shape.grouped(trainable))")
+        lines.append("Frozen params: \(Shape.grouped(total - trainable))")
+        lines.append("Total mult-adds: \(Shape.grouped(totalMultAdds))\(totalMultAdds >= 1000 ? " (\(scaled(totalMultAdds)))" : ""); one mult-add is two FLOPs")
         if rows.contains(where: { $0.step.repeated && $0.params > 0 }) {
             lines.append("Shared layers are counted once in the parameters, at every use in the mult-adds.")
         }
         lines.append(thin)
-        let memory: [(String, Int)] = [("Input size", count(input) * 4),
+        let memory: [(String, Int)] = [("Input size", LayerDefaults.count(input) * 4),
                                        ("Activations kept for backward", keptTotal * 4),
                                        ("Params size", total * 4)]
         let labelWidth = memory.map(\.0.count).max() ?? 0
@@ -126,36 +126,19 @@ enum ModelSummary {
         return labels
     }
 
-    /// Multiply-adds of one layer, by torchinfo's rule: a Conv (weights + bias) per output position
-    /// N·P·Q; any other layer with parameters its parameter count per row (Dense: rows·(in·out + out);
-    /// BatchNorm: N·2C); parameter-free layers zero.
+    /// Multiply-adds of one layer, by torchinfo's rule for its kind (`DescribedLayer.multAdds`): a Conv
+    /// (weights + bias) per output position N·P·Q, a Dense per row, another layer with parameters
+    /// (BatchNorm) its parameter count per image; parameter-free layers zero.
     static func multAdds(_ m: Module, output: [Int]) -> Int {
-        let params = m.ownParameters.reduce(0) { $0 + $1.variable.value.count }
-        guard params > 0, !output.isEmpty else { return 0 }
-        let total = count(output)
-        switch m.typeName {
-        case "Conv":
-            guard output.count >= 3, output[output.count - 3] > 0 else { return 0 }
-            return total / output[output.count - 3] * params
-        case "Dense":
-            guard let features = output.last, features > 0 else { return 0 }
-            return total / features * params
-        default:
-            return output[0] * params
-        }
+        (m as? DescribedLayer)?.multAdds(output: output) ?? LayerDefaults.multAdds(m, output: output)
     }
 
-    /// Scalars the graph keeps for backward from one layer's run: its output, plus a max-pool's argmax
-    /// indices (4-byte integers) and a dropout's mask; a Flatten's output shares its input's storage.
+    /// Scalars the graph keeps for backward from one layer's run (`DescribedLayer.keptScalars`): its
+    /// output, plus a max-pool's argmax indices and a dropout's mask; a Flatten's output shares its
+    /// input's storage.
     static func kept(_ m: Module, output: [Int]) -> Int {
-        switch m.typeName {
-        case "Flatten": return 0
-        case "MaxPool", "Dropout": return 2 * count(output)
-        default: return count(output)
-        }
+        (m as? DescribedLayer)?.keptScalars(output: output) ?? LayerDefaults.count(output)
     }
-
-    static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
     /// `1.81 G`, `416.52 K`: the count in the largest unit that keeps it ≥ 1.
     static func scaled(_ n: Int) -> String {

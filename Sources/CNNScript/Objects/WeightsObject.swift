@@ -64,7 +64,7 @@ final class WeightsObject: IndexableObject {
     func describe(_ options: PrintOptions) -> String {
         let total = entries.reduce(0) { $0 + $1.tensor.count }
         let dtypes = Set(entries.map(\.dtype.rawValue)).sorted().joined(separator: ", ")
-        var lines = ["weights: \(count) tensor\(count == 1 ? "" : "s"), \(ModelObject.grouped(total)) values\(dtypes.isEmpty ? "" : " (\(dtypes))")"]
+        var lines = ["weights: \(count) tensor\(count == 1 ? "" : "s"), \(Shape.grouped(total)) values\(dtypes.isEmpty ? "" : " (\(dtypes))")"]
         let names = localNames
         let width = names.map(\.count).max() ?? 0
         for (k, e) in entries.enumerated().prefix(40) {

@@ -21,7 +21,7 @@ enum ConfusionMatrix {
         let total = e.confusion.reduce(0) { $0 + $1.reduce(0, +) }
         let correct = (0..<k).reduce(0) { $0 + (($1 < e.confusion[$1].count) ? e.confusion[$1][$1] : 0) }
         var lines = [String(format: "loss %.4f  accuracy %.4f", Double(e.loss), Double(e.accuracy))
-                     + " (\(ModelObject.grouped(correct)) of \(ModelObject.grouped(total)))"]
+                     + " (\(Shape.grouped(correct)) of \(Shape.grouped(total)))"]
         guard k > 0 else { return lines[0] }
         guard k <= maxClasses else {
             lines.append("confusion matrix: \(k) classes, too many to print (see .confusion)")

@@ -50,87 +50,26 @@ enum Explain {
             lines.append("✗ " + f.description)
         } else if !single {
             let total = model.parameterCount()
-            lines.append("parameters: \(ModelObject.grouped(total)) in total\(trace.steps.contains { $0.repeated && ($0.module?.parameterCount() ?? 0) > 0 } ? " (shared layers counted once)" : "")")
+            lines.append("parameters: \(Shape.grouped(total)) in total\(trace.steps.contains { $0.repeated && ($0.module?.parameterCount() ?? 0) > 0 } ? " (shared layers counted once)" : "")")
         }
         if !unicode { lines = lines.map(ascii) }
         return (lines.joined(separator: "\n"), trace.failure)
     }
 
     /// The sliding window of a conv or pool layer.
-    static func window(_ m: Module) -> Window2D? {
-        if let c = m as? Conv { return c.window }
-        if let p = m as? MaxPool { return p.window }
-        if let p = m as? AvgPool { return p.window }
-        return nil
-    }
+    static func window(_ m: Module) -> Window2D? { (m as? DescribedLayer)?.slidingWindow }
 
-    /// The lines for one layer (not a container).
+    /// The lines for one layer (not a container): its window worked through, then what the layer says
+    /// about itself (`DescribedLayer.explanation`).
     static func describe(_ m: Module, input: [Int], output: [Int]) -> [String] {
-        let g = ModelObject.grouped
         var lines: [String] = []
         if let w = window(m), input.count >= 2, output.count >= 2 {
             lines += windowLines(w, input: Size2(input[input.count - 2], input[input.count - 1]),
                                  output: Size2(output[output.count - 2], output[output.count - 1]))
         }
-        switch m {
-        case let c as Conv:
-            let k = c.window.kernel, cinG = c.inChannels / c.groups, coutG = c.outChannels / c.groups
-            let groups = c.groups == 1 ? "" : " in \(c.groups) groups"
-            lines.append("channels: \(c.inChannels) \(arrowText) \(c.outChannels)\(groups): \(c.outChannels) filters of \(cinG)×\(k.h)×\(k.w)")
-            let weights = c.outChannels * cinG * k.h * k.w
-            let count = "weights: \(c.outChannels)·\(cinG)·\(k.h)·\(k.w) = \(g(weights))"
-            lines.append(count + (c.bias == nil ? " parameters (no bias)" : " + bias \(c.outChannels) = \(g(weights + c.outChannels)) parameters"))
-            if output.count >= 3 {
-                let p = output[output.count - 2], q = output[output.count - 1]
-                let rows = cinG * k.h * k.w, cols = p * q
-                let per = c.groups == 1 ? "" : " per group"
-                lines.append("im2col: (\(cinG)·\(k.h)·\(k.w) = \(g(rows))) × (\(p)·\(q) = \(g(cols))) per image\(per); GEMM \(coutG)×\(g(rows)) · \(g(rows))×\(g(cols))\(c.groups == 1 ? "" : ", \(c.groups) times")")
-                let images = output.count == 4 ? output[0] : 1
-                let taps = c.bias == nil ? g(rows) : "(\(g(rows)) + 1)"
-                let total = ModelSummary.multAdds(c, output: output)
-                let perImage = images == 0 ? 0 : total / images
-                lines.append("mult-adds: \(c.outChannels)·\(taps)·\(g(cols)) = \(g(perImage)) per image\(images == 1 ? "" : ", \(g(total)) for \(images) images")\(c.bias == nil ? "" : " (+ 1: the bias)")")
-            }
-        case let d as Dense:
-            let rows = output.isEmpty ? 0 : ModelSummary.count(output) / max(1, d.outFeatures)
-            lines.append("y = x·Wᵀ + b over the last axis: \(d.inFeatures) \(arrowText) \(d.outFeatures) features")
-            let weights = d.inFeatures * d.outFeatures
-            let count = "weights: \(d.outFeatures)·\(d.inFeatures) = \(g(weights))"
-            let params = d.bias == nil ? weights : weights + d.outFeatures
-            lines.append(count + (d.bias == nil ? " parameters (no bias)" : " + bias \(d.outFeatures) = \(g(params)) parameters"))
-            lines.append("GEMM \(g(rows))×\(g(d.inFeatures)) · \(g(d.inFeatures))×\(g(d.outFeatures)); mult-adds \(g(rows))·\(g(params)) = \(g(ModelSummary.multAdds(d, output: output)))")
-        case let p as MaxPool:
-            let k = p.window.kernel
-            lines.append("each output is the max of \(k.h)·\(k.w) = \(k.h * k.w) inputs; channels unchanged; no weights")
-        case let p as AvgPool:
-            let k = p.window.kernel
-            lines.append("each output is the mean of \(k.h)·\(k.w) = \(k.h * k.w) inputs (padding \(p.countPad ? "counted" : "not counted")); no weights")
-        case is GlobalAvgPool:
-            if input.count >= 2 {
-                let h = input[input.count - 2], w = input[input.count - 1]
-                lines.append("the mean of each \(h)×\(w) plane (\(g(h * w)) values) \(arrowText) 1×1; no weights")
-            }
-        case let f as Flatten:
-            let a = f.axis < 0 ? f.axis + input.count : f.axis
-            if a >= 0, a <= input.count {
-                let tail = input[a...]
-                let product = tail.isEmpty ? "1" : tail.map(String.init).joined(separator: "·")
-                let head = input[..<a].map(String.init).joined(separator: "×")
-                let kept = a == 0 ? "a leading 1" : a == 1 ? "axis 0 (\(head))" : "axes 0…\(a - 1) (\(head))"
-                lines.append("keeps \(kept), multiplies the rest: \(product) = \(g(output.last ?? 0)); no weights")
-            }
-        case let b as BatchNorm:
-            lines.append("normalises each of \(b.channels) channels, then scales and shifts it")
-            lines.append("parameters: 2·\(b.channels) = \(g(2 * b.channels)) (scale γ, shift β); buffers: running mean and variance, 2·\(b.channels)")
-        default:
-            let params = m.ownParameters.reduce(0) { $0 + $1.variable.value.count }
-            lines.append(input == output ? "shape unchanged" : "shape \(Shape.describe(input)) \(arrowText) \(Shape.describe(output))")
-            if params > 0 { lines.append("parameters: \(g(params))") }
-        }
-        return lines
+        return lines + ((m as? DescribedLayer)?.explanation(input: input, output: output)
+                        ?? LayerDefaults.explanation(m, input: input, output: output))
     }
-
-    private static let arrowText = "→"
 
     /// `H: floor((224 + 3 + 3 - 1·(7-1) - 1) / 2) + 1 = floor(223 / 2) + 1 = 112`, and W.
     static func windowLines(_ w: Window2D, input: Size2, output: Size2) -> [String] {

@@ -20,8 +20,8 @@ import Foundation
 ///   one character is one pixel wide and two tall; colour without Unicode: two background-coloured
 ///   spaces per pixel. Non-negative data use a grey ramp (xterm 232…255); data with negative values
 ///   use a diverging blue–white–red map centred on 0 (symmetric, so equal magnitudes get equal
-///   strength). 24-bit colour is used when `COLORTERM` is `truecolor` or `24bit`, xterm 256 colours
-///   otherwise. Colours are reset at the end of every tile and every line.
+///   strength). 24-bit colour is used when the host says the terminal has it
+///   (`Presentation.trueColor`), xterm 256 colours otherwise. Colours are reset at the end of every tile and every line.
 /// Maps larger than the width allows are shrunk by area averaging over f×f blocks (one factor for both
 /// axes, so the aspect is kept); the height is limited the same way as the width. With several tiles the
 /// factor may grow further (down to tiles of 8 cells) so that about √T tiles fit on a row. Constant maps
@@ -32,23 +32,18 @@ public enum HeatMap {
     public static let maxMaps = 64
 
     /// `show(x)`: shaded cells for a 2-D map, a labelled grid of channels for 3-D/4-D, with the value range.
-    /// `trueColor` nil reads `COLORTERM`; tests pass it explicitly.
-    public static func render(_ t: Tensor, presentation: Presentation, trueColor: Bool? = nil) -> String {
+    public static func render(_ t: Tensor, presentation: Presentation) -> String {
         let header = TensorFormatter.header(t)
         guard let count = try? Shape.elementCount(t.shape, op: "show"), count == t.scalars.count else {
             return header + "\n<\(t.scalars.count) values do not fill shape \(Shape.describe(t.shape))>"
         }
         if count == 0 { return header + "  (empty: nothing to show)" }
-        let style = Style(presentation, trueColor: trueColor ?? environmentHasTrueColor())
+        let style = Style(presentation)
         return t.scalars.withUnsafeBufferPointer { buffer in
             Picture(shape: t.shape, values: buffer, style: style, width: presentation.width).render(header: header)
         }
     }
 
-    static func environmentHasTrueColor() -> Bool {
-        let v = (ProcessInfo.processInfo.environment["COLORTERM"] ?? "").lowercased()
-        return v == "truecolor" || v == "24bit"
-    }
 }
 
 /// The drawing mode chosen from the host's `Presentation`.
@@ -57,14 +52,14 @@ struct Style {
     let kind: Kind
     let trueColor: Bool
 
-    init(_ p: Presentation, trueColor: Bool) {
+    init(_ p: Presentation) {
         switch (p.color, p.unicode) {
         case (false, false): kind = .ascii
         case (false, true): kind = .shades
         case (true, true): kind = .halfBlocks
         case (true, false): kind = .colorSpaces
         }
-        self.trueColor = trueColor
+        trueColor = p.trueColor
     }
 
     var isColor: Bool { kind == .halfBlocks || kind == .colorSpaces }

@@ -25,7 +25,7 @@ extension Interpreter {
 
     func index(_ base: Value, _ items: [IndexArg], at pos: SourcePos, _ env: Environment) throws -> Value {
         switch base {
-        case .tensor, .variable:
+        case .tensor(let x):
             var resolved: [IndexItem] = []
             for item in items {
                 switch item {
@@ -40,11 +40,7 @@ extension Interpreter {
                     resolved.append(.slice(start: try optionalInt(a, env), end: try optionalInt(b, env), step: step))
                 }
             }
-            return try placed(pos) {
-                if case .variable(let x) = base, Autograd.isEnabled { return Grad.value(try x.index(resolved)) }
-                guard let t = try Convert.tensor(base) else { return .none }
-                return .tensor(try t.index(resolved))
-            }
+            return try placed(pos) { .tensor(try x.index(resolved)) }
         case .object(let o):
             guard let indexable = o as? IndexableObject else { break }
             guard items.count == 1 else {
@@ -80,12 +76,6 @@ extension Interpreter {
         throw RuntimeError("\(base.brief) cannot be indexed (index a tensor, a list, a model or a data set)", at: pos)
     }
 
-    /// The slices of a tracked tensor along its first axis: tracked too while gradients are recorded.
-    static func unstack(_ v: Variable) throws -> [Value] {
-        guard Autograd.isEnabled else { return Convert.unstack(v.value).map { .tensor($0) } }
-        return try (0..<(v.shape.first ?? 0)).map { Grad.value(try v.index([.index($0)])) }
-    }
-
     /// Python's slice rule: bounds clamp to the sequence, negative ones count from the end.
     static func sliceIndices(count n: Int, start: Int?, end: Int?, step: Int) -> [Int] {
         func clamp(_ v: Int, _ lo: Int, _ hi: Int) -> Int { Swift.max(lo, Swift.min(hi, v)) }
@@ -105,30 +95,19 @@ extension Interpreter {
 
     func member(_ base: Value, _ name: String, at pos: SourcePos) throws -> Value {
         switch base {
-        case .tensor(let t):
+        case .tensor(let v):
             switch name {
-            case "shape": return Convert.list(t.shape)
-            case "rank", "ndim": return .number(Double(t.rank))
-            case "size": return .number(Double(t.count))
-            case "T": return .tensor(t.transposed())
+            case "shape": return Convert.list(v.shape)
+            case "rank", "ndim": return .number(Double(v.value.rank))
+            case "size": return .number(Double(v.value.count))
+            case "T": return try placed(pos) { .tensor(try v.transposed()) }
             case "dtype": return .string("f32")
-            case "grad": return .none
-            case "requires_grad": return .bool(false)
-            case "is_leaf": return .bool(true)
-            case "data": return base
-            default:
-                throw RuntimeError("a tensor has no member '\(name)' (members: \((Interpreter.tensorMembers + Interpreter.gradMembers).joined(separator: ", ")))", at: pos)
-            }
-        case .variable(let v):
-            switch name {
             case "grad": return v.grad.map { .tensor($0) } ?? .none
             case "requires_grad": return .bool(v.requiresGrad)
             case "is_leaf": return .bool(v.isLeaf)
-            case "data": return .tensor(v.value)
-            case "T":
-                guard Autograd.isEnabled else { return .tensor(v.value.transposed()) }
-                return try placed(pos) { Grad.value(try v.transposed()) }
-            default: return try member(.tensor(v.value), name, at: pos)
+            case "data": return v.isConstant ? base : .tensor(v.value)
+            default:
+                throw RuntimeError("a tensor has no member '\(name)' (members: \((Interpreter.tensorMembers + Interpreter.gradMembers).joined(separator: ", ")))", at: pos)
             }
         case .object(let o):
             let found: Value?
@@ -148,8 +127,7 @@ extension Interpreter {
     /// `x[i, j] = v`: replaces the sub-tensor at leading integer indices with a number (every element)
     /// or a tensor of the sub-tensor's shape.
     static func setting(_ t: Tensor, at indices: [(Int, SourcePos)], to given: Value, pos: SourcePos) throws -> Tensor {
-        var value = given
-        if case .variable(let x) = given { value = .tensor(x.value) }
+        let value = given
         guard indices.count <= t.rank else {
             throw RuntimeError("\(indices.count) indices given for a tensor of rank \(t.rank)", at: pos)
         }
@@ -169,7 +147,8 @@ extension Interpreter {
         switch value {
         case .number(let n):
             for k in 0..<size { result.scalars[offset + k] = Float(n) }
-        case .tensor(let v) where v.count == 1 || v.shape == subShape:
+        case .tensor(let x) where x.value.count == 1 || x.shape == subShape:
+            let v = x.value
             for k in 0..<size { result.scalars[offset + k] = v.count == 1 ? v.scalars[0] : v.scalars[k] }
         default:
             throw RuntimeError("cannot store \(value.brief) into a tensor slot of shape \(Shape.describe(subShape)) (give a number or a tensor of that shape)", at: pos)

@@ -61,8 +61,7 @@ final class Interpreter {
             let items: [Value]
             switch value {
             case .list(let l): items = l
-            case .tensor(let t) where t.rank >= 1: items = Convert.unstack(t).map { .tensor($0) }
-            case .variable(let v) where v.value.rank >= 1: items = try Interpreter.unstack(v)
+            case .tensor(let t) where t.value.rank >= 1: items = try t.slices().map { .tensor($0) }
             default:
                 throw RuntimeError("cannot unpack \(value.brief) into \(targets.count) names (expected a list)", at: stmt.pos)
             }
@@ -77,8 +76,7 @@ final class Interpreter {
             let items: [Value]
             switch sequence {
             case .list(let l): items = l
-            case .tensor(let t) where t.rank >= 1: items = Convert.unstack(t).map { .tensor($0) }
-            case .variable(let v) where v.value.rank >= 1: items = try Interpreter.unstack(v)
+            case .tensor(let t) where t.value.rank >= 1: items = try t.slices().map { .tensor($0) }
             case .object(let o as IndexableObject): items = try (0..<o.count).map { try o.element($0) }
             default:
                 throw RuntimeError("for: cannot loop over \(sequence.brief) (loop over a list, range(n), a tensor's first axis, a model's layers or a data set)", at: sequenceExpr.pos)
@@ -124,7 +122,7 @@ final class Interpreter {
             env.define(name, value)
         case .member(let baseExpr, let name, let pos):
             let base = try evaluate(baseExpr, env)
-            if case .variable(let v) = base, name == "grad" {
+            if case .tensor(let v) = base, !v.isConstant, name == "grad" {
                 try Interpreter.setGradient(v, value, at: pos)
                 return
             }
@@ -149,25 +147,8 @@ final class Interpreter {
                 guard updated.nesting <= Value.maxNesting else {
                     throw RuntimeError("lists nested more than \(Value.maxNesting) deep are not supported", at: pos)
                 }
-            case .tensor(let t):
-                var indices: [(Int, SourcePos)] = []
-                for item in items {
-                    guard case .single(let e) = item, let i = try optionalInt(e, env) else {
-                        throw RuntimeError("tensor elements are assigned with integer indices, as in x[0, 2] = v (slices cannot be assigned)", at: pos)
-                    }
-                    indices.append((i, e.pos))
-                }
-                updated = .tensor(try Interpreter.setting(t, at: indices, to: value, pos: pos))
-            case .object(let o as IndexableObject):
-                guard items.count == 1, case .single(let indexExpr) = items[0] else {
-                    throw RuntimeError("an item of a \(o.typeName) is assigned with one index, as in model[0] = Dense(4, 2)", at: pos)
-                }
-                let i = try listIndex(try evaluate(indexExpr, env), count: o.count, at: indexExpr.pos)
-                _ = try placed(pos) { try o.setElement(i, value); return .none }
-                return
-            case .variable(let v):
-                // A parameter is changed in place, as PyTorch's `w[0] = …` under no_grad: every model
-                // holding it sees the new value. Results of ops are not leaves and cannot be edited.
+            case .tensor(let v):
+                // Results of ops in the graph are not leaves and cannot be edited.
                 guard v.isLeaf else {
                     throw RuntimeError("cannot assign into the result of an op that records gradients (assign into a parameter or a plain tensor)", at: pos)
                 }
@@ -178,7 +159,22 @@ final class Interpreter {
                     }
                     indices.append((i, e.pos))
                 }
-                v.value = try Interpreter.setting(v.value, at: indices, to: value, pos: pos)
+                let changed = try Interpreter.setting(v.value, at: indices, to: value, pos: pos)
+                if v.isConstant {
+                    // A constant is a value: the variable gets a new tensor, other names keep theirs.
+                    updated = .tensor(changed)
+                } else {
+                    // A parameter is changed in place, as PyTorch's `w[0] = …` under no_grad: every
+                    // model holding it sees the new value.
+                    v.value = changed
+                    return
+                }
+            case .object(let o as IndexableObject):
+                guard items.count == 1, case .single(let indexExpr) = items[0] else {
+                    throw RuntimeError("an item of a \(o.typeName) is assigned with one index, as in model[0] = Dense(4, 2)", at: pos)
+                }
+                let i = try listIndex(try evaluate(indexExpr, env), count: o.count, at: indexExpr.pos)
+                _ = try placed(pos) { try o.setElement(i, value); return .none }
                 return
             default:
                 throw RuntimeError("cannot assign into elements of \(base.brief) (only list and tensor elements can be assigned)", at: pos)
@@ -317,16 +313,12 @@ final class Interpreter {
         case .negate(let operand):
             let v = try evaluate(operand, env)
             if case .number(let n) = v { return .number(-n) }
-            if case .tensor(let t) = v { return .tensor(t.unary(.neg)) }
-            if case .variable(let x) = v {
-                guard Autograd.isEnabled else { return .tensor(x.value.unary(.neg)) }
-                return try placed(e.pos) { Grad.value(try x.unary(.neg)) }
-            }
+            if case .tensor(let x) = v { return .tensor(-x) }
             throw RuntimeError("'-' cannot negate \(v.brief)", at: e.pos)
         case .plus(let operand):
             let v = try evaluate(operand, env)
             switch v {
-            case .number, .tensor, .variable: return v
+            case .number, .tensor: return v
             default: throw RuntimeError("'+' needs a number or a tensor, got \(v.brief)", at: e.pos)
             }
         case .not(let operand):

@@ -2,7 +2,8 @@ import CNNKit
 import Foundation
 
 /// The binary operators on values. Numbers stay numbers; as soon as a tensor takes part, both sides
-/// become tensors and the engine broadcasts them like NumPy (`Tensor.binary`).
+/// become tensors and the engine broadcasts them like NumPy (`Variable.binary`, which records only
+/// when a side needs a gradient).
 enum Operators {
     private static let tensorOps: [BinaryOperator: BinaryOp] = [
         .add: .add, .sub: .sub, .mul: .mul, .div: .div, .pow: .pow,
@@ -30,16 +31,10 @@ enum Operators {
             break
         }
         if isTensorLike(l) && isTensorLike(r) && (l.isTensor || r.isTensor) {
-            if Grad.recording(l, r), op != .matmul, let top = tensorOps[op], top.isDifferentiable {
-                return Grad.value(try Variable.binary(top, try Grad.variable(l), try Grad.variable(r)))
-            }
-            if op == .matmul, Grad.recording(l, r) {
-                return Grad.value(try Variable.matmul(try Grad.variable(l), try Grad.variable(r)))
-            }
-            guard let a = try Convert.tensor(l), let b = try Convert.tensor(r) else { throw mismatch(op, l, r) }
-            if op == .matmul { return .tensor(try Tensor.matmul(a, b)) }
+            guard let a = try Convert.variable(l), let b = try Convert.variable(r) else { throw mismatch(op, l, r) }
+            if op == .matmul { return .tensor(try Variable.matmul(a, b)) }
             guard let top = tensorOps[op] else { throw mismatch(op, l, r) }
-            return .tensor(try Tensor.binary(top, a, b))
+            return .tensor(try Variable.binary(top, a, b))
         }
         if op == .eq { return .bool(equal(l, r)) }
         if op == .ne { return .bool(!equal(l, r)) }
@@ -65,7 +60,7 @@ enum Operators {
 
     private static func isTensorLike(_ v: Value) -> Bool {
         switch v {
-        case .number, .tensor, .variable, .bool: return true
+        case .number, .tensor, .bool: return true
         case .list(let items): return items.allSatisfy(isTensorLike)
         default: return false
         }
@@ -82,8 +77,9 @@ enum Operators {
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
         case (.string(let a), .string(let b)): return a == b
-        case (.tensor(let a), .tensor(let b)): return a == b
-        case (.variable(let a), .variable(let b)): return a === b
+        // Constants compare by value; a parameter or graph result is one shared tensor.
+        case (.tensor(let a), .tensor(let b)):
+            return a.isConstant && b.isConstant ? a.value == b.value : a === b
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
         case (.function(let a), .function(let b)): return a === b || a.name == b.name && a.isBuiltin && b.isBuiltin
         case (.object(let a as ModelObject), .object(let b as ModelObject)): return a.module === b.module
@@ -94,22 +90,9 @@ enum Operators {
 }
 
 extension Value {
-    /// A tensor, plain or tracked by autograd.
     var isTensor: Bool {
-        switch self {
-        case .tensor, .variable: return true
-        default: return false
-        }
-    }
-}
-
-extension BinaryOp {
-    /// Arithmetic has a gradient; comparisons give 0/1 masks, constants for autograd (as in PyTorch).
-    var isDifferentiable: Bool {
-        switch self {
-        case .add, .sub, .mul, .div, .pow, .maximum, .minimum: return true
-        case .eq, .ne, .lt, .le, .gt, .ge: return false
-        }
+        if case .tensor = self { return true }
+        return false
     }
 }
 

@@ -9,10 +9,10 @@ extension Interpreter {
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return Value.formatNumber(n)
         case .string(let s): return quoted ? Value.quote(s) : s
-        case .tensor(let t):
-            let text = TensorFormatter.format(t, options: session.printOptions)
+        case .tensor(let t) where t.isConstant:
+            let text = TensorFormatter.format(t.value, options: session.printOptions)
             return text.isEmpty ? "tensor \(Shape.describe(t.shape)) f32" : text
-        case .variable(let v):
+        case .tensor(let v):
             // The header says the tensor takes part in autograd, as PyTorch's `requires_grad=True`.
             let text = TensorFormatter.format(v.value, options: session.printOptions)
             guard let newline = text.firstIndex(of: "\n") else { return TensorFormatter.header(v.value) + " requires grad" }

@@ -7,10 +7,12 @@ enum Value {
     case bool(Bool)
     case number(Double)
     case string(String)
-    case tensor(Tensor)
-    /// A tensor in the autograd graph: a parameter, a tensor marked with `param(x)`, or the result of
-    /// an op on one while gradients are recorded. It reads as a tensor everywhere; ops on it record.
-    case variable(Variable)
+    /// A tensor, as the autograd graph holds it: a constant (`zeros(3)`, an op on constants), a parameter
+    /// (a layer's weight, a tensor marked with `param(x)`), or the result of an op on one while gradients
+    /// are recorded. Builtins call the differentiable op; it records only when an input needs a
+    /// gradient, so constants cost what plain tensors do. A constant is a value (assigning into an
+    /// element changes that variable only); a parameter or graph result is shared, as in PyTorch.
+    case tensor(Variable)
     case list([Value])
     case function(Function)
     case object(ScriptObject)
@@ -22,7 +24,7 @@ enum Value {
         case .bool: return "bool"
         case .number: return "number"
         case .string: return "string"
-        case .tensor, .variable: return "tensor"
+        case .tensor: return "tensor"
         case .list: return "list"
         case .function: return "function"
         case .object(let o): return o.typeName
@@ -36,12 +38,20 @@ enum Value {
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return Value.formatNumber(n)
         case .string(let s): return Value.quote(s)
-        case .tensor(let t): return "a tensor \(Value.shapeText(t.shape))"
-        case .variable(let v): return "a tensor \(Value.shapeText(v.shape)) (requires grad)"
+        case .tensor(let t): return "a tensor \(Value.shapeText(t.shape))\(t.isConstant ? "" : " (requires grad)")"
         case .list(let items): return items.count == 1 ? "a list of 1 value" : "a list of \(items.count) values"
         case .function(let f): return "the function \(f.name)"
         case .object(let o): return "a \(o.typeName)"
         }
+    }
+
+    /// A constant tensor value.
+    static func tensor(_ t: Tensor) -> Value { .tensor(Variable(t)) }
+
+    /// The values of a tensor, whatever its part in autograd; nil for any other kind of value.
+    var tensorValue: Tensor? {
+        if case .tensor(let t) = self { return t.value }
+        return nil
     }
 
     /// `2×3`, or `scalar` for rank 0 (where `Shape.describe` would give an empty product).
@@ -85,8 +95,7 @@ enum Value {
         case .bool(let b): return b
         case .number(let n): return n != 0
         case .none: return false
-        case .tensor(let t): return t.scalarValue.map { $0 != 0 }
-        case .variable(let v): return v.value.scalarValue.map { $0 != 0 }
+        case .tensor(let t): return t.value.scalarValue.map { $0 != 0 }
         case .string(let s): return !s.isEmpty
         case .list(let l): return !l.isEmpty
         case .function, .object: return true
@@ -115,8 +124,7 @@ enum Value {
     var asNumber: Double? {
         switch self {
         case .number(let n): return n
-        case .tensor(let t): return t.scalarValue.map(Double.init)
-        case .variable(let v): return v.value.scalarValue.map(Double.init)
+        case .tensor(let t): return t.value.scalarValue.map(Double.init)
         default: return nil
         }
     }
@@ -203,4 +211,11 @@ final class Environment {
         if let p = parent { names.formUnion(p.allNames) }
         return names.sorted()
     }
+}
+
+extension Variable {
+    /// A leaf that is not a parameter: no gradient wanted, no graph behind it. The language treats it
+    /// as a plain value (printed without `requires grad`, copied when an element is assigned); anything
+    /// else (a parameter, frozen or not, or an op's result in the graph) is one shared tensor.
+    var isConstant: Bool { isLeaf && !isParameter }
 }

@@ -1,76 +1,55 @@
+import ArgumentParser
 import CNNKit
 import Foundation
 
 /// `cnns bench [--json] [--threads N] [CASE…]`: times the standard cases of SPEC §6 and reports each
-/// one's median, GFLOP/s and percent of the SGEMM rate measured first on this machine.
-enum BenchCommand {
-    static let usage = """
-        usage: cnns bench [--json] [--threads N] [CASE…]
+/// one's median, GFLOP/s and percent of the SGEMM rate measured first on this machine. Parsed by
+/// ArgumentParser like the rest of the command line (main.swift dispatches the word `bench` here).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnns bench",
+        abstract: "Times the standard performance cases (float32, NCHW; random inputs).",
+        discussion: """
+            Each case is warmed up, then run at least 10 times and for at least a second; the median is \
+            reported with GFLOP/s (FLOPs = 2·N·Cout·Hout·Wout·Cin·k·k) and the percent of the engine's \
+            SGEMM rate measured first.
 
-        Times the standard performance cases (float32, NCHW; random inputs). Each case is warmed up,
-        then run at least 10 times and for at least a second; the median is reported with GFLOP/s
-        (FLOPs = 2·N·Cout·Hout·Wout·Cin·k·k) and the percent of the engine's SGEMM rate measured first.
+            cases (default: all available):
+              L1     lenet       64,1,28,28 → 32, 5×5, s1, p0
+              R3     resnet 3×3  8,64,56,56 → 64, 3×3, s1, p1
+              S2     strided     8,64,56,56 → 128, 3×3, s2, p1
+              P1     pointwise   8,256,56,56 → 64, 1×1, s1, p0
+              ST     stem        8,3,224,224 → 64, 7×7, s2, p3
+              POOL   max and average 2×2 s2 on 8,64,112,112
+              R3B    R3's backward pass (input and weight gradients; FLOPs twice R3's)
+              TRAIN  one LeNet-5 training step, batch 64 (SGD with momentum), in images/s
+              RESNET18  ResNet-18 inference at 224×224: batch 1 latency and batch 8 images/s
+            """)
 
-        cases (default: all available):
-          L1     lenet       64,1,28,28 → 32, 5×5, s1, p0
-          R3     resnet 3×3  8,64,56,56 → 64, 3×3, s1, p1
-          S2     strided     8,64,56,56 → 128, 3×3, s2, p1
-          P1     pointwise   8,256,56,56 → 64, 1×1, s1, p0
-          ST     stem        8,3,224,224 → 64, 7×7, s2, p3
-          POOL   max and average 2×2 s2 on 8,64,112,112
-          R3B    R3's backward pass (input and weight gradients; FLOPs twice R3's)
-          TRAIN  one LeNet-5 training step, batch 64 (SGD with momentum), in images/s
-          RESNET18  ResNet-18 inference at 224×224: batch 1 latency and batch 8 images/s
+    @Flag(help: "Print one JSON object instead of the table.")
+    var json = false
 
-        options:
-          --json         print one JSON object instead of the table
-          --threads N    worker threads (default: every core, \(Engine.threads) here)
-          -h, --help     this help
-        """
+    @Option(help: ArgumentHelp("Worker threads (default: every core, \(Engine.threads) here).", valueName: "n"))
+    var threads: Int?
 
-    /// Parses the arguments, runs the cases and prints the report; returns the exit status
-    /// (0, or 2 for bad usage).
-    static func run(arguments: [String]) -> Int32 {
-        var json = false
-        var threads: Int?
-        var names: [String] = []
-        var i = 0
-        func fail(_ message: String) -> Int32 {
-            FileHandle.standardError.write(Data("cnns bench: \(message)\n\(usage)\n".utf8))
-            return 2
+    @Argument(help: ArgumentHelp("The cases to time, in any case (default: all available).", valueName: "case"))
+    var cases: [String] = []
+
+    mutating func validate() throws {
+        if let threads, threads < 1 {
+            throw ValidationError("--threads needs a positive integer, got \(threads)")
         }
-        while i < arguments.count {
-            let arg = arguments[i]
-            switch arg {
-            case "--json": json = true
-            case "-h", "--help":
-                print(usage)
-                return 0
-            case "--threads":
-                i += 1
-                guard i < arguments.count else { return fail("--threads needs a number") }
-                guard let n = Int(arguments[i]), n >= 1 else { return fail("--threads needs a positive integer, got '\(arguments[i])'") }
-                threads = n
-            default:
-                if arg.hasPrefix("--threads=") {
-                    let value = String(arg.dropFirst("--threads=".count))
-                    guard let n = Int(value), n >= 1 else { return fail("--threads needs a positive integer, got '\(value)'") }
-                    threads = n
-                } else if arg.hasPrefix("-") {
-                    return fail("unknown option '\(arg)'")
-                } else {
-                    let name = arg.uppercased()
-                    guard BenchCases.available.contains(name) else {
-                        return fail("unknown case '\(arg)' (cases: \(BenchCases.available.joined(separator: " ")))")
-                    }
-                    if !names.contains(name) { names.append(name) }
-                }
-            }
-            i += 1
+        for name in cases where !BenchCases.available.contains(name.uppercased()) {
+            throw ValidationError("unknown case '\(name)' (cases: \(BenchCases.available.joined(separator: " ")))")
         }
+    }
+
+    /// Runs the cases and prints the report; returns the exit status (0, or 1 when SGEMM fails).
+    func runCases() -> Int32 {
         if let threads { Engine.threads = threads }
-        if names.isEmpty { names = BenchCases.available }
-        return report(names: names, json: json)
+        var names: [String] = []
+        for name in cases.map({ $0.uppercased() }) where !names.contains(name) { names.append(name) }
+        return Self.report(names: names.isEmpty ? BenchCases.available : names, json: json)
     }
 
     private static func report(names: [String], json: Bool) -> Int32 {

@@ -165,7 +165,8 @@ struct MNISTLoaderTests {
     /// The real Fashion-MNIST, when present (Debian's package, or a directory named by
     /// CNNS_TEST_FASHION_MNIST): counts, labels and pixel statistics checked against values read
     /// independently from the files.
-    @Test(.enabled(if: realFashionMNISTDirectory() != nil))
+    @Test(.enabled(if: realFashionMNISTDirectory() != nil,
+                   "Fashion-MNIST is not installed (Debian's dataset-fashion-mnist, or a directory in CNNS_TEST_FASHION_MNIST)"))
     func realFashionMNIST() throws {
         let (train, test) = try Datasets.fashionMNIST(directory: realFashionMNISTDirectory())
         #expect(train.x.shape == [60000, 1, 28, 28] && test.x.shape == [10000, 1, 28, 28])

@@ -2,25 +2,6 @@
 import CNNKit
 import Testing
 
-/// True once the differentiable ops (G1, G2) are real: before the engine branches merge they throw
-/// "not implemented".
-let gradReady: Bool = {
-    let a = Variable(Tensor(2), requiresGrad: true)
-    guard let y = try? Variable.binary(.mul, a, a), (try? Autograd.backward(y)) != nil else { return false }
-    guard let x = try? Tensor.ones([1, 1, 2, 2]), let w = try? Tensor.ones([1, 1, 1, 1]) else { return false }
-    return (try? Variable.conv(Variable(x), Variable(w, requiresGrad: true))) != nil
-}()
-
-/// True once layers, optimizers and training (G3) are real.
-let nnReady: Bool = {
-    var rng = RandomSource(seed: 0)
-    guard let d = try? Layers.dense(2, 2, rng: &rng), (try? Optimizers.sgd(lr: 0.1)) != nil else { return false }
-    return d.parameterCount() == 6 && (try? Sequential([d]).outputShape(for: [1, 2])) == [1, 2]
-}()
-
-/// Everything the learning milestone needs from the engine.
-let learningReady = gradReady && nnReady
-
 /// A session whose output is captured, with `live` progress or not.
 final class CapturingSession {
     var text = ""

@@ -76,3 +76,9 @@ func expectSessionFileRefused(_ bytes: [UInt8], _ reason: String, _ label: Strin
     }
     #expect(s.globals.allNames.isEmpty, "\(label): nothing may be defined", sourceLocation: sourceLocation)
 }
+
+/// True when the shell would ask for another line after `source` (`Session.prepare` says incomplete).
+func isIncomplete(_ source: String) -> Bool {
+    if case .incomplete = Session(output: { _ in }).prepare(source, file: "<stdin>") { return true }
+    return false
+}

@@ -215,14 +215,6 @@ enum CNNS {
         return Running(pid: pid, stdoutURL: stdoutURL, stderrURL: stderrURL, inputFD: pipeWriteEnd)
     }
 
-    /// Whether the language is merged: the interface stub of `Session` answers every input with
-    /// "not implemented". Tests of language behaviour wait for the real one; once it is there they run
-    /// (and fail loudly if it misbehaves) — they are never skipped for any other reason.
-    static let languageIsReal: Bool = {
-        guard let result = try? run(["-e", "1 + 2"], timeout: 60) else { return false }
-        return !result.stderr.contains("error: not implemented")
-    }()
-
     /// A scratch directory removed by the caller.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-test-\(UUID().uuidString)")
