@@ -24,6 +24,8 @@ public protocol KernelISA {
     /// acc += a · b, one fused multiply-add where the instruction set has one. (On a CPU without FMA, a
     /// fused operation compiles to a library call per lane: baseline x86-64 multiplies, then adds.)
     static func multiplyAdd(_ acc: inout V, _ a: Float, _ b: V)
+    /// acc += a · b, lane by lane.
+    static func multiplyAdd(_ acc: inout V, _ a: V, _ b: V)
 }
 
 /// What happens to a finished block of outputs, in registers, before it is stored: a bias per row,
@@ -43,6 +45,12 @@ public struct Epilogue: Sendable, Equatable {
     }
 
     public static let none = Epilogue()
+
+    /// Nothing to do beyond a bias: checked per register block, so without reading the `none` global.
+    public var isIdentity: Bool {
+        if case .identity = activation { return true }
+        return false
+    }
 
     /// epilogue(x + bias) for one value, outside the kernels.
     public func apply(_ v: Float, bias: Float) -> Float {
@@ -78,5 +86,5 @@ public struct GEMMProblem {
     }
 
     /// Whether anything beyond the plain product is asked for.
-    public var hasEpilogue: Bool { bias != nil || epilogue != .none }
+    public var hasEpilogue: Bool { bias != nil || !epilogue.isIdentity }
 }

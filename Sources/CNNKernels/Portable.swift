@@ -24,6 +24,15 @@ enum Portable: KernelISA {
         acc += a * b
         #endif
     }
+
+    @inline(__always)
+    static func multiplyAdd(_ acc: inout V, _ a: V, _ b: V) {
+        #if arch(arm64)
+        acc.addProduct(a, b)
+        #else
+        acc += a * b
+        #endif
+    }
 }
 
 /// The baseline kernels, available on every CPU.

@@ -14,6 +14,9 @@ enum AVX2: KernelISA {
 
     @inline(__always)
     static func multiplyAdd(_ acc: inout V, _ a: Float, _ b: V) { acc.addProduct(a, b) }
+
+    @inline(__always)
+    static func multiplyAdd(_ acc: inout V, _ a: V, _ b: V) { acc.addProduct(a, b) }
 }
 
 public let avx2Kernels: KernelSet? = makeKernelSet(name: "avx2", conv: AVX2.self, gemm: AVX2.self)

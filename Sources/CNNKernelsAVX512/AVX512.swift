@@ -14,6 +14,9 @@ enum AVX512: KernelISA {
 
     @inline(__always)
     static func multiplyAdd(_ acc: inout V, _ a: Float, _ b: V) { acc.addProduct(a, b) }
+
+    @inline(__always)
+    static func multiplyAdd(_ acc: inout V, _ a: V, _ b: V) { acc.addProduct(a, b) }
 }
 
 public let avx512Kernels: KernelSet? = makeKernelSet(name: "avx512", conv: AVX512.self, gemm: AVX512.self)

@@ -15,6 +15,9 @@ enum AVX512ShapeOnAVX2: KernelISA {
 
     @inline(__always)
     static func multiplyAdd(_ acc: inout V, _ a: Float, _ b: V) { acc.addProduct(a, b) }
+
+    @inline(__always)
+    static func multiplyAdd(_ acc: inout V, _ a: V, _ b: V) { acc.addProduct(a, b) }
 }
 
 /// Built on first use: only call it where AVX2 runs (this module is compiled for it on x86-64).

@@ -32,6 +32,10 @@ func packedGEMM<I: KernelISA>(_ isa: I.Type, _ p: GEMMProblem, packA: UnsafeMuta
         finishWithoutProduct(p)
         return
     }
+    if prefersDotProducts(isa, p) {
+        dotProducts(isa, p)
+        return
+    }
     let (mr, nr) = (I.rows, I.columns)
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 48 + 8) { scratch in
         guard let edge = scratch.baseAddress else { return }
@@ -91,6 +95,69 @@ func packedGEMM<I: KernelISA>(_ isa: I.Type, _ p: GEMMProblem, packA: UnsafeMuta
     }
 }
 
+/// Whether C is better computed one dot product at a time: A's rows and op(B)'s columns both run along
+/// the depth (A as stored, B transposed), and C is so small (a few register blocks, as in a weight
+/// gradient of a narrow layer) that packing the long depth of A and B would cost more than the product.
+@inline(__always)
+func prefersDotProducts<I: KernelISA>(_: I.Type, _ p: GEMMProblem) -> Bool {
+    !p.transA && p.transB && p.m * p.n <= 2 * I.rows * I.columns && p.k >= 4 * I.V.scalarCount
+}
+
+/// C[i, j] = alpha · Σ_t A[i, t] · B[j, t] (+ C, then the epilogue), a vector dot product each: both
+/// operands are read where they lie, along their rows.
+func dotProducts<I: KernelISA>(_: I.Type, _ p: GEMMProblem) {
+    typealias V = I.V
+    let width = V.scalarCount, k = p.k
+    let lanesBuffer = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<V>.stride, alignment: MemoryLayout<V>.alignment)
+    defer { lanesBuffer.deallocate() }
+    for i in 0..<p.m {
+        let a = UnsafeRawPointer(p.a + i * p.lda)
+        let crow = p.c + i * p.ldc
+        for j in 0..<p.n {
+            let b = UnsafeRawPointer(p.b + j * p.ldb)
+            // Four accumulators: the multiply-adds of one are not waiting for the previous one.
+            var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+            let vb = MemoryLayout<V>.stride
+            var t = 0
+            while t + 4 * width <= k {
+                let o = t * MemoryLayout<Float>.stride
+                I.multiplyAdd(&s0, a.loadUnaligned(fromByteOffset: o, as: V.self), b.loadUnaligned(fromByteOffset: o, as: V.self))
+                I.multiplyAdd(&s1, a.loadUnaligned(fromByteOffset: o + vb, as: V.self), b.loadUnaligned(fromByteOffset: o + vb, as: V.self))
+                I.multiplyAdd(&s2, a.loadUnaligned(fromByteOffset: o + 2 * vb, as: V.self),
+                              b.loadUnaligned(fromByteOffset: o + 2 * vb, as: V.self))
+                I.multiplyAdd(&s3, a.loadUnaligned(fromByteOffset: o + 3 * vb, as: V.self),
+                              b.loadUnaligned(fromByteOffset: o + 3 * vb, as: V.self))
+                t += 4 * width
+            }
+            while t + width <= k {
+                let o = t * MemoryLayout<Float>.stride
+                I.multiplyAdd(&s0, a.loadUnaligned(fromByteOffset: o, as: V.self), b.loadUnaligned(fromByteOffset: o, as: V.self))
+                t += width
+            }
+            var sum = lanes(s0 + s1 + (s2 + s3), through: lanesBuffer)
+            while t < k {
+                sum += a.load(fromByteOffset: t * MemoryLayout<Float>.stride, as: Float.self)
+                    * b.load(fromByteOffset: t * MemoryLayout<Float>.stride, as: Float.self)
+                t += 1
+            }
+            var v = p.alpha * sum
+            if p.beta != 0 { v += crow[j] }
+            crow[j] = p.hasEpilogue ? p.epilogue.apply(v, bias: p.bias?[i] ?? 0) : v
+        }
+    }
+}
+
+/// The sum of a vector's lanes, through memory: `SIMD.sum()` is not transparent (KernelISA.swift says
+/// why that matters).
+@inline(__always)
+func lanes<V: SIMD>(_ v: V, through buffer: UnsafeMutableRawPointer) -> Float where V.Scalar == Float {
+    buffer.storeBytes(of: v, as: V.self)
+    let floats = buffer.assumingMemoryBound(to: Float.self)
+    var sum: Float = 0
+    for l in 0..<V.scalarCount { sum += floats[l] }
+    return sum
+}
+
 /// k = 0: C is beta · C (already scaled, or zeroed here), then the epilogue.
 func finishWithoutProduct(_ p: GEMMProblem) {
     for i in 0..<p.m {
@@ -111,21 +178,22 @@ func packPanelsA<I: KernelISA>(_: I.Type, _ p: GEMMProblem, rows: Range<Int>, de
     var i0 = rows.lowerBound
     while i0 < rows.upperBound {
         let h = Swift.min(mr, rows.upperBound - i0)
+        // A part panel is zeroed whole first: a short zero run per step compiles to a memset call each.
+        if h < mr { panel.update(repeating: 0, count: mr * kb) }
         if p.transA {
             // A is k×m: a step's rows are contiguous.
             for t in 0..<kb {
                 let src = p.a + (depth.lowerBound + t) * p.lda + i0
                 let d = panel + t * mr
                 for r in 0..<h { d[r] = alpha * src[r] }
-                for r in h..<mr { d[r] = 0 }
             }
         } else {
-            for r in 0..<h {
-                let src = p.a + (i0 + r) * p.lda + depth.lowerBound
-                for t in 0..<kb { panel[t * mr + r] = alpha * src[t] }
-            }
-            if h < mr {
-                for t in 0..<kb { for r in h..<mr { panel[t * mr + r] = 0 } }
+            // Step by step, the rows' values side by side: the writes stay sequential (the rows are
+            // read as `h` streams), where a row at a time would scatter every write.
+            let src = p.a + i0 * p.lda + depth.lowerBound
+            for t in 0..<kb {
+                let d = panel + t * mr
+                for r in 0..<h { d[r] = alpha * src[r * p.lda + t] }
             }
         }
         panel += mr * kb
@@ -144,13 +212,11 @@ func packPanelsB<I: KernelISA>(_: I.Type, _ p: GEMMProblem, columns: Range<Int>,
     while j0 < columns.upperBound {
         let w = Swift.min(nr, columns.upperBound - j0)
         if p.transB {
-            // B is n×k: a column's steps are contiguous.
+            // B is n×k: a column's steps are contiguous. A part panel is zeroed whole first.
+            if w < nr { panel.update(repeating: 0, count: nr * kb) }
             for j in 0..<w {
                 let src = p.b + (j0 + j) * p.ldb + depth.lowerBound
                 for t in 0..<kb { panel[t * nr + j] = src[t] }
-            }
-            if w < nr {
-                for t in 0..<kb { for j in w..<nr { panel[t * nr + j] = 0 } }
             }
         } else if w == nr {
             for t in 0..<kb {
@@ -161,11 +227,11 @@ func packPanelsB<I: KernelISA>(_: I.Type, _ p: GEMMProblem, columns: Range<Int>,
                 if I.vectors > 2 { d.storeBytes(of: src.loadUnaligned(fromByteOffset: 2 * vb, as: V.self), toByteOffset: 2 * vb, as: V.self) }
             }
         } else {
+            panel.update(repeating: 0, count: nr * kb)
             for t in 0..<kb {
                 let src = p.b + (depth.lowerBound + t) * p.ldb + j0
                 let d = panel + t * nr
                 for j in 0..<w { d[j] = src[j] }
-                for j in w..<nr { d[j] = 0 }
             }
         }
         panel += nr * kb

@@ -143,7 +143,7 @@ func registerBlock<I: KernelISA, R: TapRows>(_: I.Type, steps: Int, left: Unsafe
             if I.vectors > 1 { y1 += p.loadUnaligned(fromByteOffset: vb, as: V.self) }
             if I.vectors > 2 { y2 += p.loadUnaligned(fromByteOffset: 2 * vb, as: V.self) }
         }
-        if store.finish && (store.bias != nil || store.epilogue != .none) {
+        if store.finish && (store.bias != nil || !store.epilogue.isIdentity) {
             let b = store.bias?[r] ?? 0
             y0 = store.epilogue.apply(y0, bias: b)
             if I.vectors > 1 { y1 = store.epilogue.apply(y1, bias: b) }

@@ -99,6 +99,21 @@ struct BasicsGEMMTests {
         }
     }
 
+    @Test("small outputs over a long depth (a narrow layer's weight gradient): the dot-product path and its neighbours")
+    func longDepthSmallOutputs() {
+        var rng = TestRNG(72)
+        for set in kernelSetsUnderTest {
+            for (index, (m, n, k)) in [(6, 5, 784), (16, 30, 100), (1, 1, 33), (3, 7, 65), (12, 16, 999), (2, 2, 8)].enumerated() {
+                for transB in [true, false] {
+                    let c = Case(m: m, n: n, k: k, transA: false, transB: transB, alpha: index % 2 == 0 ? 1 : 0.5,
+                                 beta: [0, 1, 0.5][index % 3], pad: (index % 3, 1, index % 2), bias: index % 2 == 1,
+                                 epilogue: Self.epilogues[index % 3])
+                    Prepared(c, &rng).check("\(set.name) dot products") { problem in runGEMM(problem, set) }
+                }
+            }
+        }
+    }
+
     @Test("large products split over 2 and 3 workers: rows and columns, every transpose")
     func split() {
         var rng = TestRNG(31)
