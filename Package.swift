@@ -60,9 +60,12 @@ let package = Package(
         // The AVX-512 block shape in AVX2 instructions, for the tests (Tests/CNNKernelsCheck says why).
         .target(name: "CNNKernelsCheck", dependencies: ["CNNKernels", "CCPU"], path: "Tests/CNNKernelsCheck",
                 swiftSettings: kernels + [.unsafeFlags(avx2Target)]),
-        .testTarget(name: "CNNKitTests", dependencies: ["CNNKit", "CNNKernels", "CNNKernelsCheck"]),
-        .testTarget(name: "CNNScriptTests", dependencies: ["CNNScript", "CNNKit"]),
-        .testTarget(name: "cnnsTests", dependencies: ["cnns"]),
+        // What several test suites share: the seeded generator, closeness, scratch directories, kernel sets.
+        .target(name: "CNNTestSupport", dependencies: ["CNNKit", "CNNKernels", "CNNKernelsCheck"],
+                path: "Tests/CNNTestSupport"),
+        .testTarget(name: "CNNKitTests", dependencies: ["CNNKit", "CNNKernels", "CNNTestSupport"]),
+        .testTarget(name: "CNNScriptTests", dependencies: ["CNNScript", "CNNKit", "CNNTestSupport"]),
+        .testTarget(name: "cnnsTests", dependencies: ["cnns", "CNNTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,6 +2,7 @@
 import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// `load_image`, `save_image` and `script_dir` from the language: round trips through real files, the
 /// grid written for 4-D tensors, and errors that name the function, the file and what was wrong.

@@ -2,6 +2,7 @@
 import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Loading a large file shows one redrawn line on a live terminal, cleared when the load ends
 /// (loaded, failed or interrupted), and nothing in pipes. The threshold is lowered so that files of

@@ -2,6 +2,7 @@
 import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// `:save` / `:load`: the whole session in one file, round trips exactly, and hostile files are refused
 /// with a message before anything is defined.

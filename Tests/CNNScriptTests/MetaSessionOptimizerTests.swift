@@ -2,6 +2,7 @@
 import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// `:save` / `:load` of optimizers: settings and per-parameter state survive, so training continued in
 /// a fresh session is bit-identical to training that never stopped; hostile optimizer entries are

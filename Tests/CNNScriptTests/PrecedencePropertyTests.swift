@@ -1,6 +1,7 @@
 @testable import CNNScript
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Random arithmetic trees, written with as few parentheses as the precedence table allows, must parse
 /// back into the same tree: the interpreter's value equals the tree's value computed directly.
@@ -48,19 +49,7 @@ import Testing
         }
     }
 
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
-    static func tree(_ rng: inout SplitMix, depth: Int) -> Node {
+    static func tree(_ rng: inout TestRNG, depth: Int) -> Node {
         if depth == 0 || rng.below(4) == 0 { return .number(Double(rng.below(9) + 1)) }
         if rng.below(6) == 0 { return .negate(tree(&rng, depth: depth - 1)) }
         let op = ["+", "-", "*", "/", "**"][rng.below(5)]
@@ -73,7 +62,7 @@ import Testing
     }
 
     @Test func randomExpressionsRoundTrip() {
-        var rng = SplitMix(state: 2026)
+        var rng = TestRNG(state: 2026)
         for _ in 0..<400 {
             let node = PrecedencePropertyTests.tree(&rng, depth: 4)
             let s = Session(output: { _ in })

@@ -2,23 +2,7 @@ import CNNKit
 @testable import CNNScript
 import Foundation
 import Testing
-
-/// A small deterministic generator for the render tests (independent of the engine's random source).
-struct RenderRNG {
-    private var state: UInt64
-    init(_ seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in lo...hi.
-    mutating func int(_ lo: Int, _ hi: Int) -> Int { lo + Int(next() % UInt64(hi - lo + 1)) }
-    /// Uniform in [lo, hi).
-    mutating func float(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24) }
-}
+import CNNTestSupport
 
 /// Splits printed values into their tokens: numbers, `nan`, `inf`, `-inf` and `...`.
 func renderTokens(_ s: Substring) -> [String] {
@@ -63,7 +47,7 @@ func renderTokens(_ s: Substring) -> [String] {
     }
 
     @Test func randomValuesReadBackWithinPrecision() throws {
-        var rng = RenderRNG(7)
+        var rng = TestRNG(7)
         for trial in 0..<300 {
             let n = rng.int(1, 12)
             let scale = Float(pow(10, Double(rng.int(-7, 9))))
@@ -111,7 +95,7 @@ func renderTokens(_ s: Substring) -> [String] {
     }
 
     @Test func randomShapesLayoutInvariants() throws {
-        var rng = RenderRNG(11)
+        var rng = TestRNG(11)
         for _ in 0..<150 {
             let rank = rng.int(1, 4)
             let shape = (0..<rank).map { _ in rng.int(1, rank <= 2 ? 40 : 9) }

@@ -1,6 +1,7 @@
 import CNNKit
 @testable import CNNScript
 import Testing
+import CNNTestSupport
 
 /// `show(x)`: exact text of small maps in each mode, and the rules behind them (scale, downsampling,
 /// layout, colours) checked against plain references on random inputs.
@@ -147,7 +148,7 @@ import Testing
     }
 
     @Test func colourLinesAlwaysEndWithAReset() throws {
-        var rng = RenderRNG(3)
+        var rng = TestRNG(3)
         for trial in 0..<40 {
             let shape = [rng.int(1, 3), rng.int(1, 9), rng.int(1, 30)]
             let t = try arange(shape) { _ in rng.float(trial % 2 == 0 ? -1 : 0, 1) }
@@ -202,7 +203,7 @@ import Testing
 
     /// The ramp character of every cell, against a plain restatement: index ⌊10·(v−min)/(max−min)⌋, capped at 9.
     @Test func rampMatchesReference() throws {
-        var rng = RenderRNG(5)
+        var rng = TestRNG(5)
         let ramp = Array(" .:-=+*#%@")
         for _ in 0..<60 {
             let h = rng.int(1, 12), w = rng.int(1, 30)
@@ -223,7 +224,7 @@ import Testing
 
     /// Area averaging against a naive loop, NaN skipped, partial edge blocks included.
     @Test func downsampleMatchesReference() {
-        var rng = RenderRNG(9)
+        var rng = TestRNG(9)
         for _ in 0..<60 {
             let h = rng.int(1, 20), w = rng.int(1, 20), f = rng.int(1, 6)
             let map: [Float] = (0..<h * w).map { _ in rng.int(0, 9) == 0 ? .nan : rng.float(-5, 5) }
@@ -262,7 +263,7 @@ import Testing
 
     /// Every picture line fits the width, in every mode, for random shapes and widths.
     @Test func picturesFitTheWidth() throws {
-        var rng = RenderRNG(13)
+        var rng = TestRNG(13)
         let modes = [Presentation(), Presentation(unicode: true), Presentation(color: true, unicode: true),
                      Presentation(color: true)]
         for trial in 0..<80 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// The command line itself: flags, usage errors, exit statuses, colour choice and Ctrl-C on piped
 /// input. None of these depend on what the language computes.
@@ -42,7 +43,7 @@ struct CommandLineTests {
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains(missing) && result.stderr.contains("No such file"), "\(result)")
 
-        let directory = try CNNS.temporaryDirectory()
+        let directory = try makeScratchDirectory("cnns-test")
         defer { try? FileManager.default.removeItem(at: directory) }
         let asDirectory = try CNNS.run([directory.path])
         #expect(asDirectory.status == 1, "\(asDirectory)")

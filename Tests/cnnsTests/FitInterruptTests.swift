@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Ctrl-C during `fit` in the interactive shell: training stops between batches, the weights learned so
 /// far are kept, the history is returned, and the shell prompts again.
@@ -8,7 +9,7 @@ import Testing
 struct FitInterruptTests {
     @Test("Ctrl-C stops fit between batches and keeps what it learned")
     func ctrlCDuringFit() throws {
-        let state = try CNNS.temporaryDirectory()
+        let state = try makeScratchDirectory("cnns-test")
         defer { try? FileManager.default.removeItem(at: state) }
         let shell = try TmuxShell(environment: ["XDG_STATE_HOME": state.path, "TERM": "xterm-256color"])
         defer { shell.close() }

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Meta-commands through piped input, and `--transcript`: what scripts driving `cnns` rely on.
 @Suite("cnns meta-commands and transcripts")
 struct MetaPipeTests {
     @Test("piped meta-commands run; values stay plain (no Out[n] labels) and _n still works; :quit stops")
     func pipedMeta() throws {
-        let dir = try CNNS.temporaryDirectory()
+        let dir = try makeScratchDirectory("cnns-test")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("s.cnnsession").path
         let input = """
@@ -59,7 +60,7 @@ struct MetaPipeTests {
 
     @Test("--transcript writes each statement, its output and its time as Markdown, stopping at an error")
     func transcript() throws {
-        let dir = try CNNS.temporaryDirectory()
+        let dir = try makeScratchDirectory("cnns-test")
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = dir.appendingPathComponent("demo.cnns")
         try """

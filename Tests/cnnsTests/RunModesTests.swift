@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// `-e`, script files and piped input, end to end, against SPEC §1's behaviour.
 @Suite("cnns run modes")
 struct RunModesTests {
     /// Writes `text` to a fresh script file; returns its path and the directory to remove.
     private func script(_ text: String, name: String = "test.cnns", executable: Bool = false) throws -> (String, URL) {
-        let directory = try CNNS.temporaryDirectory()
+        let directory = try makeScratchDirectory("cnns-test")
         let url = directory.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
         if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path) }

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// The interactive shell on a pseudo-terminal (tmux): prompts, Ctrl-C, Ctrl-D, history, colour.
 @Suite("cnns interactive shell", .serialized,
        .enabled(if: TmuxShell.tmux != nil, "tmux is not installed: the interactive shell is not tested"))
 struct ShellTests {
-    private func stateHome() throws -> URL { try CNNS.temporaryDirectory() }
+    private func stateHome() throws -> URL { try makeScratchDirectory("cnns-test") }
 
     @Test("Ctrl-C cancels a half-typed line, errors never end the shell, Ctrl-D exits 0, history is private")
     func editingAndHistory() throws {
@@ -140,7 +141,7 @@ struct ShellTests {
     func metaCompletionAndSearch() throws {
         let state = try stateHome()
         defer { try? FileManager.default.removeItem(at: state) }
-        let files = try CNNS.temporaryDirectory()
+        let files = try makeScratchDirectory("cnns-test")
         defer { try? FileManager.default.removeItem(at: files) }
         try Data().write(to: files.appendingPathComponent("training_set.npy"))
         let environment: [String: String?] = ["XDG_STATE_HOME": state.path, "TERM": "xterm-256color"]

@@ -32,17 +32,6 @@ func gzipCompress(_ input: [UInt8], level: Int32 = 6) -> [UInt8] {
     return written < 0 ? [] : Array(output[..<written])
 }
 
-/// A fresh temporary directory, removed by the caller with `removeTemporaryDirectory`.
-func makeTemporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "cnns-data-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func removeTemporaryDirectory(_ path: String) {
-    try? FileManager.default.removeItem(atPath: path)
-}
-
 func writeFile(_ bytes: [UInt8], _ path: String) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }

@@ -1,5 +1,6 @@
 @testable import CNNKit
 import Testing
+import CNNTestSupport
 
 @Suite("Data: Dataset")
 struct DatasetTests {

@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 @Suite("Data: IDX")
 struct IDXTests {
@@ -73,8 +74,8 @@ struct IDXTests {
         let twoMembers = gzipCompress(Array(raw[..<half])) + gzipCompress(Array(raw[half...]))
         #expect(try IDX.decode(twoMembers).tensor == plain)
         // And through a file on disk.
-        let dir = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(dir) }
+        let dir = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeFile(gz, dir + "/a.gz")
         #expect(try IDX.read(path: dir + "/a.gz").tensor == plain)
     }
@@ -144,8 +145,8 @@ struct IDXTests {
 
     @Test func unreadableAndOversizedFiles() throws {
         expectOpError("mnist", "/no/such/file", "cannot read") { _ = try IDX.read(path: "/no/such/file", op: "mnist") }
-        let dir = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(dir) }
+        let dir = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeFile(idxBytes(type: 0x08, shape: [2000], payload: [UInt8](repeating: 1, count: 2000)), dir + "/big")
         expectOpError("idx", "2008 bytes", "1000-byte limit") { _ = try IDX.read(path: dir + "/big", gzipLimit: 1000) }
         #expect(try IDX.read(path: dir + "/big").tensor.count == 2000)

@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Bytes that compress to a fair share of their size: runs of random lengths and values.
 private func compressibleBytes(_ count: Int, _ rng: inout TestRNG) -> [UInt8] {
@@ -68,8 +69,8 @@ struct LoadProgressDataTests {
 
     @Test("IDX.read: the file's size is the total, the read the first half, inflating (or a raw file's decode) the second")
     func idxReadProgress() throws {
-        let dir = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(dir) }
+        let dir = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var rng = TestRNG(80)
         let raw = idxBytes(type: 0x08, shape: [50, 40, 30], payload: compressibleBytes(60_000, &rng))
         let expected = try IDX.decode(raw).tensor
@@ -90,8 +91,8 @@ struct LoadProgressDataTests {
 
     @Test("a data set's four files, loaded side by side, report as one: monotone, ending at their sizes' sum")
     func mnistProgress() throws {
-        let dir = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(dir) }
+        let dir = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var rng = TestRNG(81)
         let pixels = compressibleBytes(300 * 28 * 28, &rng)
         let labels = (0..<300).map { _ in UInt8(rng.int(0, 9)) }

@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Writes the four MNIST-format files for `train` and `test` images (N×H×W bytes) and labels into
 /// `dir`, gzipped or raw, under the standard names (or the dotted spelling).
@@ -39,8 +40,8 @@ struct MNISTLoaderTests {
         let train = (images: randomImages(5, 12, &rng), labels: [UInt8]([9, 0, 3, 3, 1]))
         let test = (images: randomImages(2, 12, &rng), labels: [UInt8]([4, 8]))
         for (gzip, dotted) in [(true, false), (false, false), (true, true), (false, true)] {
-            let dir = try makeTemporaryDirectory()
-            defer { removeTemporaryDirectory(dir) }
+            let dir = try makeScratchDirectory("cnns-data").path
+            defer { try? FileManager.default.removeItem(atPath: dir) }
             try writeMNISTFiles(dir, train: train, test: test, gzip: gzip, dotted: dotted)
             for (loaded, names) in [(try Datasets.fashionMNIST(directory: dir), Datasets.fashionMNISTClassNames),
                                     (try Datasets.mnist(directory: dir), Datasets.mnistClassNames)] {
@@ -71,8 +72,8 @@ struct MNISTLoaderTests {
         ]
         #expect(MNISTFormat.fashion.systemDirectories == [Datasets.debianFashionMNISTDirectory])
         #expect(Datasets.debianFashionMNISTDirectory == "/usr/share/datasets/fashion-mnist")
-        let root = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(root) }
+        let root = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let debianDir = root + Datasets.debianFashionMNISTDirectory
         try FileManager.default.createDirectory(atPath: debianDir, withIntermediateDirectories: true)
         var rng = TestRNG(2)
@@ -84,8 +85,8 @@ struct MNISTLoaderTests {
     }
 
     @Test func environmentDirectoryComesFirst() throws {
-        let root = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(root) }
+        let root = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let system = root + "/system", data = root + "/data"
         for d in [system, data + "/fashion-mnist", data + "/mnist"] {
             try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
@@ -104,8 +105,8 @@ struct MNISTLoaderTests {
     }
 
     @Test func missingFilesSayWhereAndHow() throws {
-        let root = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(root) }
+        let root = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let format = fashionFormat(systemDirectory: root + "/absent")
         expectOpError("fashion_mnist", "Fashion-MNIST files not found",
                       "$CNNS_DATA/fashion-mnist ($CNNS_DATA is not set)",
@@ -133,8 +134,8 @@ struct MNISTLoaderTests {
 
     @Test func inconsistentFilesAreErrors() throws {
         var rng = TestRNG(8)
-        let dir = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(dir) }
+        let dir = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeMNISTFiles(dir, train: (randomImages(3, 12, &rng), [0, 1]), test: (randomImages(1, 12, &rng), [0]))
         expectOpError("fashion_mnist", "train-images-idx3-ubyte.gz holds 3 images", "train-labels-idx1-ubyte.gz holds 2 labels") {
             _ = try Datasets.fashionMNIST(directory: dir)

@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// What a `ByteProgress` heard, in order; optionally throws `CancelledError` at report `cancelAt`
 /// (1-based), as the language does when Ctrl-C comes.
@@ -35,8 +36,8 @@ final class ProgressRecorder: @unchecked Sendable {
 struct FileReaderTests {
     @Test("reads every byte in chunks of `step`, reporting (0, n) first, then each chunk boundary, (n, n) last")
     func chunkedReadsMatchTheFile() throws {
-        let dir = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(dir) }
+        let dir = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var rng = TestRNG(41)
         for (size, step) in [(0, 7), (1, 7), (6, 7), (7, 7), (8, 7), (1000, 1), (65_536, 4096), (200_003, 16_384),
                              (rng.int(1, 50_000), rng.int(1, 5000)), (rng.int(1, 50_000), rng.int(1, 5000))] {
@@ -60,8 +61,8 @@ struct FileReaderTests {
 
     @Test("missing files, directories, devices, FIFOs and files over the limit are refused without reading")
     func refusals() throws {
-        let dir = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(dir) }
+        let dir = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         func failure(_ path: String, limit: Int = Int.max) -> FileReader.Failure? {
             let recorder = ProgressRecorder()
             do {
@@ -89,8 +90,8 @@ struct FileReaderTests {
 
     @Test("a cancel from the progress report stops the read there with CancelledError")
     func cancelMidRead() throws {
-        let dir = try makeTemporaryDirectory()
-        defer { removeTemporaryDirectory(dir) }
+        let dir = try makeScratchDirectory("cnns-data").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeFile([UInt8](repeating: 1, count: 10_000), dir + "/f")
         let recorder = ProgressRecorder(cancelAt: 3)
         #expect(throws: CancelledError.self) { _ = try FileReader.read(dir + "/f", progress: recorder.progress(step: 1000)) }

@@ -2,6 +2,7 @@
 import CPNG
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// PNG files written by libpng's own simplified API (and by `encodePNG`) read back to the samples written;
 /// PGM/PPM header variants parse; the format is recognised from content.
@@ -51,7 +52,7 @@ struct ImageCodecTests {
     @Test("libpng-written grey, RGB and RGBA (alpha dropped) 8-bit files read back exactly", arguments: [(5, 3), (1, 1), (17, 9)])
     func eightBit(size: (Int, Int)) throws {
         let (w, h) = size
-        var rng = MutationRandom(state: UInt64(w * 31 + h))
+        var rng = TestRNG(state: UInt64(w * 31 + h))
         for (format, channels, kept) in [(UInt32(PNG_FORMAT_GRAY), 1, 1), (UInt32(PNG_FORMAT_RGB), 3, 3),
                                          (UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA), 4, 3), (UInt32(PNG_FORMAT_GA), 2, 1)] {
             let samples = (0..<(w * h * channels)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -90,7 +91,7 @@ struct ImageCodecTests {
 
     @Test("encodePNG and encodePNM round-trip random grey and RGB pictures exactly")
     func encodeRoundTrip() throws {
-        var rng = MutationRandom(state: 99)
+        var rng = TestRNG(state: 99)
         for (w, h, c) in [(1, 1, 1), (3, 8, 3), (40, 2, 1), (13, 11, 3)] {
             let bytes = (0..<(w * h * c)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let picture = try PixelImage(width: w, height: h, channels: c, bytes: bytes)

@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Image files written by scripts/make-fixtures-images: PNGs and PGM/PPMs encoded by hand in Python (so
 /// the expected samples are the ones written), JPEGs encoded and decoded by Pillow, and broken files, each
@@ -80,7 +81,7 @@ struct ImageFixtureTests {
     @Test("truncated and bit-flipped copies of good files decode or fail cleanly, never crash")
     func mutations() throws {
         let good = Self.dir.appendingPathComponent("good")
-        var rng = MutationRandom(state: 7)
+        var rng = TestRNG(state: 7)
         for file in ["rgb8.png", "rgb8_interlaced.png", "gray16.png", "palette4_trns.png", "rgb_q90.jpg",
                      "rgb_progressive.jpg", "rgb_p6.ppm", "gray_p2.pgm", "gray16_p5.pgm"] {
             let original = try Fixtures.bytes(good.appendingPathComponent(file))
@@ -108,14 +109,3 @@ struct ImageFixtureTests {
     }
 }
 
-/// SplitMix64: a small deterministic generator for the mutation test.
-struct MutationRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Models with every built-in layer, in inference mode, with non-trivial BatchNorm statistics.
 enum ExportModels {

@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Builds small ONNX files by hand with the project's protobuf writer.
 enum ONNXBytes {

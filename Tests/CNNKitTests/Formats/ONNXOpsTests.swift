@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Hand-built ONNX graphs for the ops PyTorch's exports above do not use, checked against plain loops.
 @Suite("ONNX import: operators")

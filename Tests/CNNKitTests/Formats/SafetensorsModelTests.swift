@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// Models through safetensors (architecture metadata + state dict), loading by name with its report,
 /// and freezing for fine-tuning.

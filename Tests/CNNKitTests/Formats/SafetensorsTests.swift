@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// The safetensors codec: files PyTorch's layout produced (Tests/Fixtures/safetensors, written by
 /// scripts/make-fixtures-safetensors), the half-precision conversions against a plain formula, round

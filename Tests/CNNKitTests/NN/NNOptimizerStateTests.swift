@@ -1,5 +1,6 @@
 @testable import CNNKit
 import Testing
+import CNNTestSupport
 
 /// `exportState` / `restoreState`: an optimizer rebuilt from exported state, on copies of the
 /// parameters, continues exactly (bit for bit) as the original does.

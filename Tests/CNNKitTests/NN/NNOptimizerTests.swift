@@ -1,6 +1,7 @@
 @testable import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// PyTorch's update formulas written plainly in Double, one parameter tensor at a time.
 private struct ReferenceOptimizer {

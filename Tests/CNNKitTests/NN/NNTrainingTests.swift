@@ -1,5 +1,6 @@
 @testable import CNNKit
 import Testing
+import CNNTestSupport
 
 /// A small classifier for 8×8 `shapes`: fast enough for debug builds.
 func tinyClassifier(seed: UInt64, hidden: Int = 32) throws -> Sequential {

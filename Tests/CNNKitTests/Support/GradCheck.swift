@@ -1,5 +1,6 @@
 @testable import CNNKit
 import Testing
+import CNNTestSupport
 
 /// Checks the analytic gradients of `f` against central finite differences.
 ///

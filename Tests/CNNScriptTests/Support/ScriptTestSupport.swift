@@ -2,6 +2,7 @@
 import CNNKit
 import Foundation
 import Testing
+import CNNTestSupport
 
 /// The result of running source through a fresh session: everything printed, and the error if any.
 struct RunResult {
@@ -49,13 +50,6 @@ func echo(_ source: String, sourceLocation: SourceLocation = #_sourceLocation) -
     let r = run(source, echo: .last)
     if let e = r.error { Issue.record("unexpected error: \(e.rendered)", sourceLocation: sourceLocation) }
     return r.lines.joined(separator: "\n")
-}
-
-/// A new empty directory under the system's temporary one, named `prefix-UUID`; the caller removes it.
-func makeScratchDirectory(_ prefix: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
 
 /// `:load` of a session file holding `bytes` fails with a `:load: …` message containing `reason`, and

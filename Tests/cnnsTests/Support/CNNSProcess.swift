@@ -214,13 +214,6 @@ enum CNNS {
         }
         return Running(pid: pid, stdoutURL: stdoutURL, stderrURL: stderrURL, inputFD: pipeWriteEnd)
     }
-
-    /// A scratch directory removed by the caller.
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnns-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 }
 
 /// The lines of an error report: `FILE:LINE:COL: error: …`, the source line, then a caret line.
