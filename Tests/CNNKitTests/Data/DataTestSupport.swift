@@ -36,22 +36,6 @@ func writeFile(_ bytes: [UInt8], _ path: String) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
-/// Expects `body` to throw an `OpError` of `op` whose message contains every one of `fragments`.
-func expectOpError(_ op: String, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
-                   _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("expected OpError(\(op), …) but nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as OpError {
-        #expect(error.op == op, "\(error)", sourceLocation: sourceLocation)
-        for f in fragments {
-            #expect(error.message.contains(f), "message \"\(error.message)\" lacks \"\(f)\"", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected OpError, got \(error)", sourceLocation: sourceLocation)
-    }
-}
-
 /// A small labelled data set with recognisable values: sample i holds i·100 + k at position k.
 func numberedDataset(_ n: Int, sample: [Int] = [1, 2, 3], classes: Int = 3) -> Dataset {
     let row = sample.reduce(1, *)

@@ -131,17 +131,17 @@ struct ImageCodecTests {
 
     @Test("sizes are checked before allocating: PNG and JPEG headers, PGM/PPM headers, pictures")
     func sizeLimits() throws {
-        expectLayerError("load_image", "40000×2 pixels, more than the 32768 per side") {
+        expectOpError("load_image", "40000×2 pixels, more than the 32768 per side") {
             try ImageFile.decode(Array("P5 40000 2 255\n".utf8))
         }
         // 32768×32768×3 fits per side but not in a tensor.
-        expectLayerError("load_image", "too many elements") {
+        expectOpError("load_image", "too many elements") {
             try ImageFile.decode(Array("P6 32768 32768 255\n".utf8))
         }
-        expectLayerError("load_image", "empty image (0×5)") { try ImageFile.decode(Array("P5 0 5 255\n".utf8)) }
-        expectLayerError("save_image", "1 (grey) or 3 (RGB) channels") { try PixelImage(width: 1, height: 1, channels: 2, bytes: [0, 0]) }
-        expectLayerError("save_image", "needs 6 bytes, got 5") { try PixelImage(width: 2, height: 1, channels: 3, bytes: [0, 0, 0, 0, 0]) }
-        expectLayerError("save_image", "1…32768 pixels per side") { try PixelImage(width: 0, height: 1, channels: 1, bytes: []) }
+        expectOpError("load_image", "empty image (0×5)") { try ImageFile.decode(Array("P5 0 5 255\n".utf8)) }
+        expectOpError("save_image", "1 (grey) or 3 (RGB) channels") { try PixelImage(width: 1, height: 1, channels: 2, bytes: [0, 0]) }
+        expectOpError("save_image", "needs 6 bytes, got 5") { try PixelImage(width: 2, height: 1, channels: 3, bytes: [0, 0, 0, 0, 0]) }
+        expectOpError("save_image", "1…32768 pixels per side") { try PixelImage(width: 0, height: 1, channels: 1, bytes: []) }
     }
 }
 

@@ -74,7 +74,7 @@ struct ImageFixtureTests {
         for (file, value) in manifest.sorted(by: { $0.key < $1.key }) {
             let fragment = try #require(value as? String)
             let bytes = try Fixtures.bytes(bad.appendingPathComponent(file))
-            expectLayerError("load_image", fragment) { try ImageFile.decode(bytes) }
+            expectOpError("load_image", fragment) { try ImageFile.decode(bytes) }
         }
     }
 

@@ -107,11 +107,11 @@ struct ImageGridTests {
 
     @Test("bad shapes and oversized grids are save_image errors")
     func errors() throws {
-        expectLayerError("save_image", "expected an H×W, C×H×W or N×C×H×W tensor, got shape 5") { try ImageGrid.layout([5]) }
-        expectLayerError("save_image", "got shape 1×1×1×2×2") { try ImageGrid.layout([1, 1, 1, 2, 2]) }
-        expectLayerError("save_image", "empty tensor (shape 0×3×4×4)") { try ImageGrid.layout([0, 3, 4, 4]) }
-        expectLayerError("save_image", "more than this version writes", "x[0:8]") { try ImageGrid.layout([2, 1, 1, 20000]) }
-        expectLayerError("save_image", "at most 32768 pixels per side") { try ImageGrid.layout([1, 40000]) }
+        expectOpError("save_image", "expected an H×W, C×H×W or N×C×H×W tensor, got shape 5") { try ImageGrid.layout([5]) }
+        expectOpError("save_image", "got shape 1×1×1×2×2") { try ImageGrid.layout([1, 1, 1, 2, 2]) }
+        expectOpError("save_image", "empty tensor (shape 0×3×4×4)") { try ImageGrid.layout([0, 3, 4, 4]) }
+        expectOpError("save_image", "more than this version writes", "x[0:8]") { try ImageGrid.layout([2, 1, 1, 20000]) }
+        expectOpError("save_image", "at most 32768 pixels per side") { try ImageGrid.layout([1, 40000]) }
     }
 
     @Test("the font draws digits and label letters, and measures text")

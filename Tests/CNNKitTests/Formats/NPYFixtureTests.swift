@@ -31,7 +31,7 @@ struct NPYFixtureTests {
         #expect(Set(files) == Set(manifest.keys), "every bad file is listed")
         for (file, fragment) in manifest.sorted(by: { $0.key < $1.key }) {
             let bytes = try Fixtures.bytes(dir.appendingPathComponent(file))
-            expectLayerError("load", fragment) { try NPY.read(bytes) }
+            expectOpError("load", fragment) { try NPY.read(bytes) }
         }
     }
 }

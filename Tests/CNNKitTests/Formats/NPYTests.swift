@@ -98,33 +98,33 @@ struct NPYTests {
     func malformed() {
         let good = Self.file("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", Self.le([UInt32(0), 0]))
         func header(_ h: String, _ data: [UInt8] = []) -> [UInt8] { Self.file(h, data) }
-        expectLayerError("load", "shorter than the 10-byte preamble") { try NPY.read([0x93, 0x4E]) }
-        expectLayerError("load", "bad magic") { try NPY.read([0x50, 0x4B] + good.dropFirst(2)) }
+        expectOpError("load", "shorter than the 10-byte preamble") { try NPY.read([0x93, 0x4E]) }
+        expectOpError("load", "bad magic") { try NPY.read([0x50, 0x4B] + good.dropFirst(2)) }
         var badVersion = good; badVersion[6] = 4
-        expectLayerError("load", "unsupported .npy version 4.0") { try NPY.read(badVersion) }
-        expectLayerError("load", "header length 118 runs past the end") { try NPY.read(Array(good[0..<60])) }
+        expectOpError("load", "unsupported .npy version 4.0") { try NPY.read(badVersion) }
+        expectOpError("load", "header length 118 runs past the end") { try NPY.read(Array(good[0..<60])) }
         var v2 = good; v2[6] = 2
-        expectLayerError("load", "version 2.0 header length is truncated") { try NPY.read(Array(v2[0..<11])) }
-        expectLayerError("load", "needs 8 bytes, the file has 7") { try NPY.read(Array(good.dropLast())) }
-        expectLayerError("load", "needs 8 bytes, the file has 9") { try NPY.read(good + [0]) }
-        expectLayerError("load", "not a dict") { try NPY.read(header("['descr', '<f4']")) }
-        expectLayerError("load", "unsupported .npy dtype '<c8'") { try NPY.read(header("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }")) }
-        expectLayerError("load", "big-endian") { try NPY.read(header("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }")) }
-        expectLayerError("load", "object arrays") { try NPY.read(header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }")) }
-        expectLayerError("load", "structured") { try NPY.read(header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }")) }
-        expectLayerError("load", "negative dimension -2") { try NPY.read(header("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }")) }
-        expectLayerError("load", "too many elements") {
+        expectOpError("load", "version 2.0 header length is truncated") { try NPY.read(Array(v2[0..<11])) }
+        expectOpError("load", "needs 8 bytes, the file has 7") { try NPY.read(Array(good.dropLast())) }
+        expectOpError("load", "needs 8 bytes, the file has 9") { try NPY.read(good + [0]) }
+        expectOpError("load", "not a dict") { try NPY.read(header("['descr', '<f4']")) }
+        expectOpError("load", "unsupported .npy dtype '<c8'") { try NPY.read(header("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }")) }
+        expectOpError("load", "big-endian") { try NPY.read(header("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }")) }
+        expectOpError("load", "object arrays") { try NPY.read(header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }")) }
+        expectOpError("load", "structured") { try NPY.read(header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }")) }
+        expectOpError("load", "negative dimension -2") { try NPY.read(header("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }")) }
+        expectOpError("load", "too many elements") {
             try NPY.read(header("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }"))
         }
-        expectLayerError("load", "too large") {
+        expectOpError("load", "too large") {
             try NPY.read(header("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999,), }"))
         }
-        expectLayerError("load", "must contain 'descr', 'fortran_order' and 'shape'") { try NPY.read(header("{'descr': '<f4'}")) }
-        expectLayerError("load", "unexpected key") { try NPY.read(header("{'descr': '<f4', 'fortran_order': False, 'shape': (), 'x': 1}")) }
-        expectLayerError("load", "malformed", "unterminated string") { try NPY.read(header("{'descr: <f4}")) }
-        expectLayerError("load", "malformed") { try NPY.read(header("{'descr': __import__('os')}")) }
-        expectLayerError("load", "malformed", "nesting") { try NPY.read(header(String(repeating: "(", count: 40))) }
-        expectLayerError("load", "non-ASCII") { try NPY.read(header("{'descr': '<f4é', 'fortran_order': False, 'shape': (), }")) }
-        expectLayerError("load", "shape must hold integers") { try NPY.read(header("{'descr': '<f4', 'fortran_order': False, 'shape': ('a',), }")) }
+        expectOpError("load", "must contain 'descr', 'fortran_order' and 'shape'") { try NPY.read(header("{'descr': '<f4'}")) }
+        expectOpError("load", "unexpected key") { try NPY.read(header("{'descr': '<f4', 'fortran_order': False, 'shape': (), 'x': 1}")) }
+        expectOpError("load", "malformed", "unterminated string") { try NPY.read(header("{'descr: <f4}")) }
+        expectOpError("load", "malformed") { try NPY.read(header("{'descr': __import__('os')}")) }
+        expectOpError("load", "malformed", "nesting") { try NPY.read(header(String(repeating: "(", count: 40))) }
+        expectOpError("load", "non-ASCII") { try NPY.read(header("{'descr': '<f4é', 'fortran_order': False, 'shape': (), }")) }
+        expectOpError("load", "shape must hold integers") { try NPY.read(header("{'descr': '<f4', 'fortran_order': False, 'shape': ('a',), }")) }
     }
 }

@@ -64,15 +64,15 @@ struct SafetensorsModelTests {
             var rng = RandomSource(seed: 0)
             return try ModelSpec.build("{\"format\":\"cnns.architecture\",\"version\":1,\"model\":\(model)}", rng: &rng)
         }
-        expectLayerError("load", "unknown layer type \"Magic\"") { try build("{\"type\":\"Magic\"}") }
-        expectLayerError("load", "model.1", "missing \"in\"") { try build("{\"type\":\"Sequential\",\"layers\":[{\"type\":\"ReLU\"},{\"type\":\"Dense\",\"out\":3}]}") }
-        expectLayerError("load", "refers to layer 5") { try build("{\"type\":\"Sequential\",\"layers\":[{\"type\":\"ref\",\"id\":5}]}") }
-        expectLayerError("load", "contains it") { try build("{\"type\":\"Sequential\",\"layers\":[{\"type\":\"ref\",\"id\":0}]}") }
-        expectLayerError("load", "MaxPool") { try build("{\"type\":\"MaxPool\",\"kernel\":[0,2]}") }
-        expectLayerError("load", "nested deeper") {
+        expectOpError("load", "unknown layer type \"Magic\"") { try build("{\"type\":\"Magic\"}") }
+        expectOpError("load", "model.1", "missing \"in\"") { try build("{\"type\":\"Sequential\",\"layers\":[{\"type\":\"ReLU\"},{\"type\":\"Dense\",\"out\":3}]}") }
+        expectOpError("load", "refers to layer 5") { try build("{\"type\":\"Sequential\",\"layers\":[{\"type\":\"ref\",\"id\":5}]}") }
+        expectOpError("load", "contains it") { try build("{\"type\":\"Sequential\",\"layers\":[{\"type\":\"ref\",\"id\":0}]}") }
+        expectOpError("load", "MaxPool") { try build("{\"type\":\"MaxPool\",\"kernel\":[0,2]}") }
+        expectOpError("load", "nested deeper") {
             try build(String(repeating: "{\"type\":\"Sequential\",\"layers\":[", count: 60) + "{\"type\":\"ReLU\"}" + String(repeating: "]}", count: 60))
         }
-        expectLayerError("load", "version") {
+        expectOpError("load", "version") {
             var rng = RandomSource(seed: 0)
             return try ModelSpec.build("{\"format\":\"cnns.architecture\",\"version\":2,\"model\":{}}", rng: &rng)
         }
@@ -86,7 +86,7 @@ struct SafetensorsModelTests {
         let before = target.stateDict()
         var tensors = source.stateDict().filter { $0.name != "0.bias" }
         tensors.append(("extra.weight", Tensor(1)))
-        expectLayerError("load_weights", "missing (in the model, not in the file): 0.bias",
+        expectOpError("load_weights", "missing (in the model, not in the file): 0.bias",
                          "unexpected (in the file, not in the model): extra.weight",
                          "mis-shaped: 11.weight (file 10×84, model 5×84), 11.bias (file 10, model 5)") {
             try target.loadStateDict(tensors)
@@ -129,7 +129,7 @@ struct SafetensorsModelTests {
         }
         model.unfreeze()
         #expect(!bn.frozen && model.trainableParameterCount() == model.parameterCount())
-        expectLayerError("freeze", "no such", "0…4") { try model.freeze(upTo: "no such") }
+        expectOpError("freeze", "no such", "0…4") { try model.freeze(upTo: "no such") }
         #expect(try model.freeze(upTo: "-2") == ["0", "1", "2", "3"])
     }
 }

@@ -122,7 +122,7 @@ struct SafetensorsTests {
         #expect(Set(files) == Set(manifest.keys), "every bad file is listed")
         for (file, fragment) in manifest.sorted(by: { $0.key < $1.key }) {
             let bytes = try Fixtures.bytes(dir.appendingPathComponent(file))
-            expectLayerError("load", fragment) {
+            expectOpError("load", fragment) {
                 var rng = RandomSource(seed: 0)
                 return try Safetensors.decodeModel(try Safetensors.decode(bytes), rng: &rng)
             }

@@ -2,23 +2,6 @@
 import Testing
 import CNNTestSupport
 
-/// Runs `body`, expecting an `OpError` from `op` whose description contains every one of `fragments`.
-func expectBasicsError<T>(_ op: String, _ fragments: [String] = [],
-                      sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> T) {
-    do {
-        let value = try body()
-        Issue.record("expected an \(op) error, got \(value)", sourceLocation: sourceLocation)
-    } catch let error as OpError {
-        #expect(error.op == op, "error \(error) should come from \(op)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(error.description.contains(fragment), "\"\(error)\" should mention \"\(fragment)\"",
-                    sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected an OpError, got \(error)", sourceLocation: sourceLocation)
-    }
-}
-
 /// A literal tensor for tests (the shape and values must agree).
 func lit(_ shape: [Int], _ values: [Float]) -> Tensor {
     precondition(shape.reduce(1, *) == values.count, "test literal: shape and values disagree")

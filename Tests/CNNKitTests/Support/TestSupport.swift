@@ -10,6 +10,23 @@ extension TestRNG {
     }
 }
 
+/// Expects `body` to throw an `OpError` from `op` whose description contains every one of `fragments`.
+func expectOpError<T>(_ op: String, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
+                      _ body: () throws -> T) {
+    do {
+        let value = try body()
+        Issue.record("expected an \(op) error containing \(fragments), got \(value)", sourceLocation: sourceLocation)
+    } catch let error as OpError {
+        #expect(error.op == op, "error \(error) should come from \(op)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(error.description.contains(fragment), "\"\(error)\" should mention \"\(fragment)\"",
+                    sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("expected an OpError, got \(error)", sourceLocation: sourceLocation)
+    }
+}
+
 /// Expects same shape and values within `atol + rtol·|expected|`, reporting the first mismatch.
 func expectClose(_ actual: Tensor, _ expected: Tensor, rtol: Float = 1e-4, atol: Float = 1e-5,
                  _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) {

@@ -76,9 +76,9 @@ struct ActivationTests {
     @Test("softmax rejects bad axes by name")
     func softmaxErrors() {
         let x = layerArange([2, 3])
-        expectLayerError("softmax", "axis 2", "rank 2") { try x.softmax(axis: 2) }
-        expectLayerError("log_softmax", "axis -3") { try x.logSoftmax(axis: -3) }
-        expectLayerError("softmax", "axis 1", "rank 0") { try Tensor(1).softmax(axis: 1) }
+        expectOpError("softmax", "axis 2", "rank 2") { try x.softmax(axis: 2) }
+        expectOpError("log_softmax", "axis -3") { try x.logSoftmax(axis: -3) }
+        expectOpError("softmax", "axis 1", "rank 0") { try Tensor(1).softmax(axis: 1) }
     }
 
     @Test("batchnorm matches the formula on random shapes")
@@ -109,15 +109,15 @@ struct ActivationTests {
     func batchNormErrors() {
         let x = layerArange([2, 3, 4])
         let c3 = Tensor([1, 1, 1]), c2 = Tensor([1, 1])
-        expectLayerError("batchnorm", "bias has 2 values", "has 3 channels") {
+        expectOpError("batchnorm", "bias has 2 values", "has 3 channels") {
             try Tensor.batchNorm(x, scale: c3, bias: c2, mean: c3, variance: c3)
         }
-        expectLayerError("batchnorm", "variance has 2") { try Tensor.batchNorm(x, scale: c3, bias: c3, mean: c3, variance: c2) }
-        expectLayerError("batchnorm", "rank ≥ 2", "got 3") { try Tensor.batchNorm(Tensor([1, 2, 3]), scale: c3, bias: c3, mean: c3, variance: c3) }
-        expectLayerError("batchnorm", "variance[1] is -1") {
+        expectOpError("batchnorm", "variance has 2") { try Tensor.batchNorm(x, scale: c3, bias: c3, mean: c3, variance: c2) }
+        expectOpError("batchnorm", "rank ≥ 2", "got 3") { try Tensor.batchNorm(Tensor([1, 2, 3]), scale: c3, bias: c3, mean: c3, variance: c3) }
+        expectOpError("batchnorm", "variance[1] is -1") {
             try Tensor.batchNorm(x, scale: c3, bias: c3, mean: c3, variance: Tensor([1, -1, 1]))
         }
-        expectLayerError("batchnorm", "eps") { try Tensor.batchNorm(x, scale: c3, bias: c3, mean: c3, variance: c3, eps: -1) }
+        expectOpError("batchnorm", "eps") { try Tensor.batchNorm(x, scale: c3, bias: c3, mean: c3, variance: c3, eps: -1) }
     }
 
     @Test("dropout: identity in eval, inverted scaling in training, seeded")
@@ -136,8 +136,8 @@ struct ActivationTests {
         var a = RandomSource(seed: 7), b = RandomSource(seed: 7)
         let da = try x.dropout(p: 0.5, training: true, using: &a), db = try x.dropout(p: 0.5, training: true, using: &b)
         #expect(da == db)
-        expectLayerError("dropout", "p must be in [0, 1], got 1.5") { try x.dropout(p: 1.5, training: true, using: &rng) }
-        expectLayerError("dropout", "got -0.1") { try x.dropout(p: -0.1, training: false, using: &rng) }
-        expectLayerError("dropout", "nan") { try x.dropout(p: .nan, training: true, using: &rng) }
+        expectOpError("dropout", "p must be in [0, 1], got 1.5") { try x.dropout(p: 1.5, training: true, using: &rng) }
+        expectOpError("dropout", "got -0.1") { try x.dropout(p: -0.1, training: false, using: &rng) }
+        expectOpError("dropout", "nan") { try x.dropout(p: .nan, training: true, using: &rng) }
     }
 }

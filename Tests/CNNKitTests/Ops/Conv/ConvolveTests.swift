@@ -64,7 +64,7 @@ struct ConvolveTests {
             for convolve in [true, false] {
                 let label = "\(convolve ? "convolve" : "correlate") \(f.shape) \(g.shape) \(mode)"
                 guard let want = RefLayers.scipy2D(Self.matrix(f), Self.matrix(g), mode: mode, convolve: convolve) else {
-                    expectLayerError(convolve ? "convolve" : "correlate", "at least as large") {
+                    expectOpError(convolve ? "convolve" : "correlate", "at least as large") {
                         convolve ? try Tensor.convolve(f, g, mode: mode) : try Tensor.correlate(f, g, mode: mode)
                     }
                     rejected += 1
@@ -80,17 +80,17 @@ struct ConvolveTests {
 
     @Test("convolve errors: ranks, empty inputs, valid sizes")
     func errors() {
-        expectLayerError("convolve", "two 1-D or two 2-D", "got 3 and 2×2") { try Tensor.convolve(Tensor([1, 2, 3]), layerArange([2, 2])) }
-        expectLayerError("correlate", "got 1×2×2") { try Tensor.correlate(layerArange([1, 2, 2]), layerArange([1, 2, 2])) }
-        expectLayerError("convolve", "must not be empty") { try Tensor.convolve(Tensor([]), Tensor([1])) }
-        expectLayerError("correlate", "\"valid\"", "2×5 and 3×3") {
+        expectOpError("convolve", "two 1-D or two 2-D", "got 3 and 2×2") { try Tensor.convolve(Tensor([1, 2, 3]), layerArange([2, 2])) }
+        expectOpError("correlate", "got 1×2×2") { try Tensor.correlate(layerArange([1, 2, 2]), layerArange([1, 2, 2])) }
+        expectOpError("convolve", "must not be empty") { try Tensor.convolve(Tensor([]), Tensor([1])) }
+        expectOpError("correlate", "\"valid\"", "2×5 and 3×3") {
             try Tensor.correlate(layerArange([2, 5]), layerArange([3, 3]), mode: .valid)
         }
         #expect(ConvolveMode(rawValue: "same") == .same && ConvolveMode(rawValue: "bogus") == nil)
         // A 1×2^16 by 2^16×1 full convolution would be 2^32 values: refused before allocating.
         let row = Tensor(unchecked: [1, 1 << 16], scalars: [Float](repeating: 1, count: 1 << 16))
         let col = Tensor(unchecked: [1 << 16, 1], scalars: [Float](repeating: 1, count: 1 << 16))
-        expectLayerError("convolve", "too many elements") { try Tensor.convolve(row, col) }
+        expectOpError("convolve", "too many elements") { try Tensor.convolve(row, col) }
     }
 
     @Test("named kernels: values, sizes, blurs sum to 1")
@@ -131,12 +131,12 @@ struct ConvolveTests {
 
     @Test("named kernel errors list the valid names and the bad sizes")
     func kernelErrors() {
-        expectLayerError("kernel", "unknown kernel \"blur\"", "identity, edge, edge4, sobel_x", "unsharp") { try Tensor.namedKernel("blur") }
-        expectLayerError("kernel", "gaussian size must be odd", "got 4") { try Tensor.namedKernel("gaussian", size: 4) }
-        expectLayerError("kernel", "sigma", "got 0") { try Tensor.namedKernel("gaussian", sigma: 0) }
-        expectLayerError("kernel", "box size", "got 0") { try Tensor.namedKernel("box", size: 0) }
-        expectLayerError("kernel", "\"sobel_x\" is 3×3", "size: 5") { try Tensor.namedKernel("sobel_x", size: 5) }
-        expectLayerError("kernel", "sigma: applies only") { try Tensor.namedKernel("box", sigma: 1) }
-        expectLayerError("kernel", "identity size must be odd") { try Tensor.namedKernel("identity", size: 2) }
+        expectOpError("kernel", "unknown kernel \"blur\"", "identity, edge, edge4, sobel_x", "unsharp") { try Tensor.namedKernel("blur") }
+        expectOpError("kernel", "gaussian size must be odd", "got 4") { try Tensor.namedKernel("gaussian", size: 4) }
+        expectOpError("kernel", "sigma", "got 0") { try Tensor.namedKernel("gaussian", sigma: 0) }
+        expectOpError("kernel", "box size", "got 0") { try Tensor.namedKernel("box", size: 0) }
+        expectOpError("kernel", "\"sobel_x\" is 3×3", "size: 5") { try Tensor.namedKernel("sobel_x", size: 5) }
+        expectOpError("kernel", "sigma: applies only") { try Tensor.namedKernel("box", sigma: 1) }
+        expectOpError("kernel", "identity size must be odd") { try Tensor.namedKernel("identity", size: 2) }
     }
 }

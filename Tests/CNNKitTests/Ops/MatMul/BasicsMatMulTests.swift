@@ -24,12 +24,12 @@ import CNNTestSupport
     }
 
     @Test func alignmentErrors() {
-        expectBasicsError("matmul", ["shapes 2×3 and 4×5 do not align (3 vs 4)"]) {
+        expectOpError("matmul", "shapes 2×3 and 4×5 do not align (3 vs 4)") {
             try Tensor.matmul(Tensor.zeros([2, 3]), Tensor.zeros([4, 5]))
         }
-        expectBasicsError("matmul", ["3", "4", "do not align (3 vs 4)"]) { try Tensor.matmul(Tensor.zeros([3]), Tensor.zeros([4])) }
-        expectBasicsError("matmul", ["[]", "at least one axis"]) { try Tensor.matmul(Tensor(1), Tensor.zeros([2])) }
-        expectBasicsError("matmul", ["2×2×3", "3×3×4", "batch axes 2 and 3"]) {
+        expectOpError("matmul", "3", "4", "do not align (3 vs 4)") { try Tensor.matmul(Tensor.zeros([3]), Tensor.zeros([4])) }
+        expectOpError("matmul", "[]", "at least one axis") { try Tensor.matmul(Tensor(1), Tensor.zeros([2])) }
+        expectOpError("matmul", "2×2×3", "3×3×4", "batch axes 2 and 3") {
             try Tensor.matmul(Tensor.zeros([2, 2, 3]), Tensor.zeros([3, 3, 4]))
         }
     }

@@ -96,7 +96,7 @@ import CNNTestSupport
         var rm = Tensor([0, 0, 0]), rv = Tensor([1, 1, 1])
         let one = Tensor([1, 1, 1])
         let single = Variable(Tensor(unchecked: [1, 3, 1, 1], scalars: [1, 2, 3]), requiresGrad: true)
-        expectLayerError("batchnorm", "expected more than 1 value per channel when training", "1×3×1×1") {
+        expectOpError("batchnorm", "expected more than 1 value per channel when training", "1×3×1×1") {
             try Variable.batchNorm(single, scale: Variable(one), bias: Variable(one), runningMean: &rm, runningVar: &rv, training: true)
         }
         // One value per channel is fine for inference.
@@ -104,15 +104,15 @@ import CNNTestSupport
             try Variable.batchNorm(single, scale: Variable(one), bias: Variable(one), runningMean: &rm, runningVar: &rv, training: false)
         }
         let x = Variable(Tensor(unchecked: [2, 2], scalars: [1, 2, 3, 4]))
-        expectLayerError("batchnorm", "scale has 3 values", "2 channels") {
+        expectOpError("batchnorm", "scale has 3 values", "2 channels") {
             try Variable.batchNorm(x, scale: Variable(one), bias: Variable(Tensor([0, 0])), runningMean: &rm, runningVar: &rv, training: true)
         }
         var rm2 = Tensor([0, 0])
-        expectLayerError("batchnorm", "running variance has 3 values") {
+        expectOpError("batchnorm", "running variance has 3 values") {
             try Variable.batchNorm(x, scale: Variable(Tensor([1, 1])), bias: Variable(Tensor([0, 0])),
                                    runningMean: &rm2, runningVar: &rv, training: true)
         }
-        expectLayerError("batchnorm", "rank ≥ 2") {
+        expectOpError("batchnorm", "rank ≥ 2") {
             try Variable.batchNorm(Variable(one), scale: Variable(one), bias: Variable(one), runningMean: &rm, runningVar: &rv, training: true)
         }
     }
@@ -144,7 +144,7 @@ import CNNTestSupport
             expectClose(g[1], Tensor(unchecked: w.shape, scalars: dw), rtol: 1e-5, atol: 1e-6)
             expectClose(g[2], Tensor(db), rtol: 1e-5, atol: 1e-6)
         }
-        expectLayerError("linear", "needs 3 input features") {
+        expectOpError("linear", "needs 3 input features") {
             try Variable.linear(Variable(Tensor([1, 2]), requiresGrad: true), Variable(Tensor(unchecked: [2, 3], scalars: [0, 0, 0, 0, 0, 0])))
         }
     }

@@ -169,9 +169,9 @@ import CNNTestSupport
 
     @Test func errorsNameTheOp() {
         let v = Variable(Tensor([1, 2, 3]), requiresGrad: true)
-        expectLayerError("maxpool", "N×C×H×W") { try Variable.maxPool(v, kernel: Size2(2)) }
-        expectLayerError("avgpool", "N×C×H×W") { try Variable.avgPool(v, kernel: Size2(2)) }
+        expectOpError("maxpool", "N×C×H×W") { try Variable.maxPool(v, kernel: Size2(2)) }
+        expectOpError("avgpool", "N×C×H×W") { try Variable.avgPool(v, kernel: Size2(2)) }
         let x = Variable(Tensor(unchecked: [1, 1, 4, 4], scalars: [Float](repeating: 0, count: 16)), requiresGrad: true)
-        expectLayerError("maxpool", "padding") { try Variable.maxPool(x, kernel: Size2(2), padding: .explicit(Padding2D(2))) }
+        expectOpError("maxpool", "padding") { try Variable.maxPool(x, kernel: Size2(2), padding: .explicit(Padding2D(2))) }
     }
 }

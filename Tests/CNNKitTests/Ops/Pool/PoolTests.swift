@@ -137,24 +137,24 @@ struct PoolTests {
     @Test("pool errors name the op, the shape and the parameter")
     func errors() throws {
         let x = layerArange([1, 1, 4, 4])
-        expectLayerError("maxpool", "N×C×H×W", "got shape 4 (rank 1)") { try Tensor.maxPool(layerArange([4]), kernel: Size2(2)) }
-        expectLayerError("avgpool", "2×3×4×5×6") { try Tensor.avgPool(layerArange([2, 3, 4, 5, 6]), kernel: Size2(2)) }
-        expectLayerError("maxpool", "kernel 5×5 does not fit") { try Tensor.maxPool(x, kernel: Size2(5)) }
-        expectLayerError("avgpool", "kernel size must be at least 1") { try Tensor.avgPool(x, kernel: Size2(0)) }
-        expectLayerError("maxpool", "stride must be at least 1, got 0×1") { try Tensor.maxPool(x, kernel: Size2(2), stride: Size2(0, 1)) }
-        expectLayerError("maxpool", "dilation") { try Tensor.maxPool(x, kernel: Size2(2), dilation: Size2(0)) }
-        expectLayerError("maxpool", "padding must not be negative") {
+        expectOpError("maxpool", "N×C×H×W", "got shape 4 (rank 1)") { try Tensor.maxPool(layerArange([4]), kernel: Size2(2)) }
+        expectOpError("avgpool", "2×3×4×5×6") { try Tensor.avgPool(layerArange([2, 3, 4, 5, 6]), kernel: Size2(2)) }
+        expectOpError("maxpool", "kernel 5×5 does not fit") { try Tensor.maxPool(x, kernel: Size2(5)) }
+        expectOpError("avgpool", "kernel size must be at least 1") { try Tensor.avgPool(x, kernel: Size2(0)) }
+        expectOpError("maxpool", "stride must be at least 1, got 0×1") { try Tensor.maxPool(x, kernel: Size2(2), stride: Size2(0, 1)) }
+        expectOpError("maxpool", "dilation") { try Tensor.maxPool(x, kernel: Size2(2), dilation: Size2(0)) }
+        expectOpError("maxpool", "padding must not be negative") {
             try Tensor.maxPool(x, kernel: Size2(2), padding: .explicit(Padding2D(-1)))
         }
-        expectLayerError("avgpool", "padding 2 must be at most half the kernel reach 3×3") {
+        expectOpError("avgpool", "padding 2 must be at most half the kernel reach 3×3") {
             try Tensor.avgPool(x, kernel: Size2(3), padding: .explicit(Padding2D(2)))
         }
-        expectLayerError("maxpool", "does not fit padded input 0×4") { try Tensor.maxPool(Tensor(shape: [1, 1, 0, 4], repeating: 0), kernel: Size2(1)) }
-        expectLayerError("maxpool", "input plane 0×4 is empty") {
+        expectOpError("maxpool", "does not fit padded input 0×4") { try Tensor.maxPool(Tensor(shape: [1, 1, 0, 4], repeating: 0), kernel: Size2(1)) }
+        expectOpError("maxpool", "input plane 0×4 is empty") {
             try Tensor.maxPool(Tensor(shape: [1, 1, 0, 4], repeating: 0), kernel: Size2(2), padding: .explicit(Padding2D(1)))
         }
-        expectLayerError("gavgpool", "got shape 4 (rank 1)") { try Tensor.globalAvgPool(layerArange([4])) }
-        expectLayerError("gmaxpool", "empty") { try Tensor.globalMaxPool(Tensor(shape: [1, 2, 0, 3], repeating: 0)) }
+        expectOpError("gavgpool", "got shape 4 (rank 1)") { try Tensor.globalAvgPool(layerArange([4])) }
+        expectOpError("gmaxpool", "empty") { try Tensor.globalMaxPool(Tensor(shape: [1, 2, 0, 3], repeating: 0)) }
     }
 
     @Test("global pools reduce each plane")
@@ -181,11 +181,11 @@ struct PoolTests {
         #expect(try x.flatten(axis: 4).shape == [2, 3, 4, 5, 1])
         #expect(try x.flatten().scalars == x.scalars)
         #expect(try Tensor(2).flatten(axis: 0).shape == [1, 1])
-        expectLayerError("flatten", "axis 5", "rank 4") { try x.flatten(axis: 5) }
-        expectLayerError("flatten", "axis -5") { try x.flatten(axis: -5) }
+        expectOpError("flatten", "axis 5", "rank 4") { try x.flatten(axis: 5) }
+        expectOpError("flatten", "axis -5") { try x.flatten(axis: -5) }
         // An empty tensor may have huge other axes; their product must be an error, not an overflow.
         let empty = try Tensor(shape: [0, 1 << 40, 1 << 40], repeating: 0)
-        expectLayerError("flatten", "overflows") { try empty.flatten() }
+        expectOpError("flatten", "overflows") { try empty.flatten() }
         #expect(try empty.flatten(axis: 2).shape == [0, 1 << 40, 1 << 40])
     }
 }
